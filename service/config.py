@@ -1,0 +1,42 @@
+"""Settings from the environment (TRIAGE_*), overridable by CLI options.
+
+`get_settings()` is cached; tests and the CLI build their own `Settings`
+instead of touching a global.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", frozen=True)
+
+    data_dir: Path = Field(default=Path("data"), description="SQLite file and caches")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    model_dir: Path = Field(default=PROJECT_ROOT / "models" / "default")
+    rules_dir: Path = Field(default=PROJECT_ROOT / "rules")
+    review_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Override the model's own review threshold"
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'triage.sqlite3').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The rules engine. Only durable_adapter imports durable-rules."""

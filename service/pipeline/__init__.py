@@ -1,0 +1,1 @@
+"""Text → facts → classification → rules: the per-case pipeline."""

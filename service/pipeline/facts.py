@@ -1,0 +1,163 @@
+"""Facts: everything the rules may read about a case, typed.
+
+Python extracts facts (from intake fields, the classifier and the text);
+the rules decide. Every fact has a declared type, and a fact dictionary is
+validated strictly before it reaches the engine, because durable-rules
+coerces loosely ("10" >= 5 is false, "5" == 5 is true).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from service.errors import EngineError
+from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.signals import LEVEL_RANKS, Counter, Negation, RepeatCounter, Signal, TargetLevels
+
+Scalar = bool | int | float | str
+
+
+class BaseFacts(BaseModel):
+    """Facts every case has. Empty string / 0 means "not known"."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    category: str
+    subcategory: str = ""
+    confidence: float = 0.0
+    needs_review: bool = False
+    channel: str = ""
+    visited_level: str = ""
+    visited_rank: int = 0
+    petitioner_age: int = 0
+    region_code: str = ""
+    text_length: int = 0
+    headcount: int = 1
+    headcount_from_field: bool = False
+    headcount_evidence: str = ""
+    target_level: str = ""
+    target_rank: int = 0
+    target_evidence: str = ""
+    repeat_count: int = 0
+    repeat_evidence: str = ""
+    amount_yuan: int = 0
+    amount_evidence: str = ""
+    sensitive_period: str = ""
+
+
+@dataclass(frozen=True)
+class StageOutputs:
+    """Facts that a rule stage produces for the stages after it."""
+
+    tier: str = ""
+    tier_rank: int = 0
+    agency: str = ""
+    procedure: str = ""
+    risk_score: int = 0
+    flag_count: int = 0
+    level: str = ""
+
+
+class Lexicon:
+    """rules/lexicons/signals.yaml, compiled."""
+
+    def __init__(self, spec: dict[str, Any]):
+        negation = Negation(spec.get("negation_words", []), spec.get("negation_bridge", []))
+        self.signals = {name: Signal(name, body, negation) for name, body in spec.get("signals", {}).items()}
+        self.targets = TargetLevels(spec["targets"], negation)
+        head = spec["headcount"]
+        self.headcount = Counter(head["units"], head.get("not_followed_by", []), head.get("not_preceded_by", []))
+        self.amount = Counter(spec["amount"]["units"])
+        self.repeat = RepeatCounter(spec["repeat"]["patterns"])
+
+    def signal_fact_names(self) -> list[str]:
+        return [f"{name}_{suffix}" for name in self.signals for suffix in ("signal", "evidence")]
+
+    def text_facts(self, text: str) -> dict[str, Scalar]:
+        """Facts read from normalised text alone."""
+        facts: dict[str, Scalar] = {"text_length": len(text)}
+        for name, signal in self.signals.items():
+            evidence = signal.find(text)
+            facts[f"{name}_signal"] = evidence is not None
+            facts[f"{name}_evidence"] = evidence.words if evidence else ""
+        target = self.targets.highest(text)
+        if target:
+            level, evidence = target
+            facts.update(target_level=level, target_rank=LEVEL_RANKS[level], target_evidence=evidence.words)
+        count = self.headcount.largest(text)
+        if count:
+            facts.update(headcount=int(count.value), headcount_evidence=count.words)
+        amount = self.amount.largest(text)
+        if amount:
+            facts.update(amount_yuan=int(amount.value), amount_evidence=amount.words)
+        repeat = self.repeat.count(text)
+        if repeat:
+            facts.update(repeat_count=int(repeat.value), repeat_evidence=repeat.words)
+        return facts
+
+
+class FactSchema:
+    """The typed fact model for one rulebook: base facts, lexicon signals, stage outputs, flags."""
+
+    def __init__(self, lexicon: Lexicon, flag_codes: list[str], text_tests: list[str] = ()):
+        fields: dict[str, Any] = {name: (bool, False) for name in text_tests}
+        for name in lexicon.signals:
+            fields[f"{name}_signal"] = (bool, False)
+            fields[f"{name}_evidence"] = (str, "")
+        for name, value in StageOutputs().__dict__.items():
+            fields[name] = (type(value), value)
+        for code in flag_codes:
+            fields[f"flag_{code}"] = (bool, False)
+        self.model: type[BaseModel] = create_model("CaseFacts", __base__=BaseFacts, **fields)
+        self.types: dict[str, type] = {
+            name: (field.annotation if isinstance(field.annotation, type) else str)
+            for name, field in self.model.model_fields.items()
+        }
+        self.stage_outputs = set(StageOutputs().__dict__) | {f"flag_{c}" for c in flag_codes}
+
+    def validate(self, facts: dict[str, Any]) -> dict[str, Scalar]:
+        """Strictly typed facts, with defaults filled in; raises EngineError on a wrong type."""
+        try:
+            return self.model(**facts).model_dump()
+        except ValidationError as exc:
+            raise EngineError(f"invalid facts for the rules engine: {exc}") from exc
+
+
+def intake_facts(
+    *,
+    channel: str | None,
+    headcount: int | None,
+    visited_level: str | None,
+    petitioner_age: int | None,
+    region_code: str | None,
+    received_at: dt.datetime,
+    calendar: SensitiveCalendar,
+) -> dict[str, Scalar]:
+    """Facts from the structured intake fields."""
+    facts: dict[str, Scalar] = {
+        "channel": channel or "",
+        "visited_level": visited_level or "",
+        "visited_rank": LEVEL_RANKS.get(visited_level or "", 0),
+        "petitioner_age": petitioner_age or 0,
+        "region_code": region_code or "",
+    }
+    if headcount is not None:
+        facts.update(headcount=headcount, headcount_from_field=True, headcount_evidence=f"来访人数 {headcount} 人")
+    period = calendar.period_on(received_at.date())
+    if period:
+        facts["sensitive_period"] = period.name
+    return facts
+
+
+def merge_facts(intake: dict[str, Scalar], text: dict[str, Scalar]) -> dict[str, Scalar]:
+    """Intake fields win over text, except a larger headcount in the text (a group behind one visitor)."""
+    merged = {**text, **intake}
+    if int(text.get("headcount", 0)) > int(intake.get("headcount", 0)):
+        for key in ("headcount", "headcount_evidence"):
+            merged[key] = text[key]
+        merged["headcount_from_field"] = False
+    return merged

@@ -1,0 +1,37 @@
+"""Text normalisation shared by the classifier, fact extraction and training.
+
+NFKC folds full-width letters, digits and most punctuation to their ordinary
+forms; OpenCC folds traditional characters to simplified ones, so 「拖欠薪資」
+and 「拖欠薪资」 are the same words to every later stage.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_SPACES = re.compile(r"\s+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, traditional → simplified, collapsed white space."""
+    folded = unicodedata.normalize("NFKC", text)
+    simplified = _t2s().convert(folded)
+    return _SPACES.sub(" ", simplified).strip()
+
+
+def han_ratio(text: str) -> float:
+    """Share of Han characters among non-space characters (0 for empty text)."""
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return 0.0
+    return sum(1 for ch in visible if _HAN.match(ch)) / len(visible)

@@ -1,0 +1,136 @@
+"""Text matching for the lexicons in rules/lexicons/: words → evidence.
+
+All text matching happens here, in Python, never in the rules engine (whose
+regex gives wrong answers on long strings). A match is ignored when it is
+negated in its own clause (「不会去北京」) or followed by a word that changes its
+meaning (「去北京打工」).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.pipeline.numerals import NUMBER_PATTERN, parse_quantity
+
+CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n、：:]")
+LEVEL_RANKS = {"village": 1, "township": 2, "county": 3, "city": 4, "province": 5, "national": 6}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What matched and where: quoted in flag reasons as 「words」."""
+
+    words: str
+    start: int
+    value: int | str | None = None
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class Negation:
+    def __init__(self, words: list[str], bridge: list[str]):
+        self._pattern = re.compile(rf"(?:{_alternation(words)})(?:{_alternation(bridge)})?$") if words else None
+
+    def negates(self, text: str, start: int) -> bool:
+        if self._pattern is None:
+            return False
+        clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+        return bool(self._pattern.search(text[max(clause_start, start - 5) : start]))
+
+
+class Signal:
+    """One named signal: terms and patterns, negation-aware."""
+
+    def __init__(self, name: str, spec: dict[str, Any], negation: Negation, exclude_after: list[str] = ()):
+        self.name = name
+        self.description = spec.get("description", "")
+        parts = [_alternation(spec["terms"])] if spec.get("terms") else []
+        parts += spec.get("patterns", [])
+        self._pattern = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        self._negation = negation if spec.get("negatable", True) else None
+        self._exclude = re.compile(_alternation(list(exclude_after))) if exclude_after else None
+
+    def find_all(self, text: str) -> list[Evidence]:
+        if self._pattern is None:
+            return []
+        found = []
+        for match in self._pattern.finditer(text):
+            if self._negation and self._negation.negates(text, match.start()):
+                continue
+            if self._exclude and self._exclude.match(text, match.end()):
+                continue
+            found.append(Evidence(match.group(0), match.start(), match.groupdict().get("n")))
+        return found
+
+    def find(self, text: str) -> Evidence | None:
+        found = self.find_all(text)
+        return found[0] if found else None
+
+
+class TargetLevels:
+    """Where the petitioner says they will take the matter: 去北京 → national."""
+
+    def __init__(self, spec: dict[str, Any], negation: Negation):
+        self._signals = []
+        for level, words in spec["levels"].items():
+            patterns = []
+            if words.get("places"):
+                patterns.append(f"(?:{_alternation(spec['verbs'])})(?:一趟|趟)?(?:{_alternation(words['places'])})")
+            if words.get("words"):
+                patterns.append(_alternation(words["words"]))
+            signal = Signal(level, {"patterns": patterns}, negation, spec.get("exclude_after", []))
+            self._signals.append((LEVEL_RANKS[level], level, signal))
+
+    def highest(self, text: str) -> tuple[str, Evidence] | None:
+        best = None
+        for rank, level, signal in self._signals:
+            evidence = signal.find(text)
+            if evidence and (best is None or rank > best[0]):
+                best = (rank, level, evidence)
+        return (best[1], best[2]) if best else None
+
+
+class Counter:
+    """Numbers followed by a unit: 二十多人 → 20, 拖欠工资二十余万元 → 200000."""
+
+    _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+
+    def __init__(self, units: list[str], not_followed_by: list[str] = (), not_preceded_by: list[str] = ()):
+        after = f"(?!{_alternation(list(not_followed_by))})" if not_followed_by else ""
+        before = f"(?<!{_alternation(list(not_preceded_by))}|[0-9])" if not_preceded_by else "(?<![0-9])"
+        self._pattern = re.compile(
+            rf"{before}(?P<num>{NUMBER_PATTERN})(?P<mult>万|亿)?(?:个)?(?:{_alternation(units)}){after}"
+        )
+
+    def largest(self, text: str) -> Evidence | None:
+        best = None
+        for match in self._pattern.finditer(text):
+            quantity = parse_quantity(match["num"])
+            if not quantity:
+                continue
+            value = quantity.value * self._MULTIPLIERS.get(match["mult"] or "", 1)
+            if value > 0 and (best is None or value > best.value):
+                best = Evidence(match.group(0), match.start(), value)
+        return best
+
+
+class RepeatCounter:
+    """How many times the petitioner says they have raised this: 第五次反映 → 5."""
+
+    def __init__(self, patterns: list[str]):
+        self._patterns = [re.compile(p) for p in patterns]
+
+    def count(self, text: str) -> Evidence | None:
+        best = None
+        for pattern in self._patterns:
+            for match in pattern.finditer(text):
+                raw = match.groupdict().get("n")
+                quantity = parse_quantity(raw) if raw else None
+                times = quantity.value if quantity else 2
+                if times >= 2 and (best is None or times > best.value):
+                    best = Evidence(match.group(0), match.start(), times)
+        return best

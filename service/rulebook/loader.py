@@ -1,0 +1,383 @@
+"""Load a rules directory: every file is schema-checked, every rule parsed and
+type-checked, and all problems are reported together as `file:line:col: …`.
+
+Only a rulebook without problems is returned; nothing invalid can reach the
+engine. The checks also keep the engine away from its known failure modes
+(see ../shared/DURABLE_RULES_NOTES.md): too many rules on one attribute, too
+many facts in one message, text matching inside the engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import string
+from collections import Counter as Tally
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from service.errors import Problem, RulebookError
+from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.facts import FactSchema, Lexicon
+from service.rulebook.conditions import (
+    Compare,
+    ConditionSyntaxError,
+    FieldRef,
+    Known,
+    TextTest,
+    Truthy,
+    parse_condition,
+    walk,
+)
+from service.rulebook.model import (
+    CHANNELS,
+    LEVELS,
+    PROCEDURES,
+    TIERS,
+    VISITED_LEVELS,
+    Actions,
+    Rule,
+    Rulebook,
+    Stage,
+    frozen_map,
+)
+from service.rulebook.yamlfile import SourceFile, load_yaml, schema_problems
+
+# durable-rules hangs at 512 rules testing one attribute against constants, and
+# rejects messages with more than ~252 properties; stay well clear of both.
+MAX_RULES_PER_ATTRIBUTE = 500
+MAX_FACTS = 230
+DEFAULT_PRIORITY = 100
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("service.rulebook").joinpath("schemas", f"{name}.json").read_text("utf-8"))
+
+
+def _checked(path: Path, schema: str, problems: list[Problem]) -> SourceFile | None:
+    try:
+        source = load_yaml(path)
+    except RulebookError as exc:
+        problems.extend(exc.problems)
+        return None
+    found = schema_problems(source, _schema(schema))
+    problems.extend(found)
+    return None if found else source
+
+
+class _StageChecker:
+    """Semantic checks for one stage file, with the facts visible to it."""
+
+    def __init__(self, source: SourceFile, taxonomy, flags, agencies, schema: FactSchema, readable: set[str], problems):
+        self.source = source
+        self.agencies = agencies
+        self.taxonomy = taxonomy
+        self.flags = flags
+        self.schema = schema
+        self.readable = readable
+        self.problems = problems
+        self.allowed_values = {
+            "category": set(taxonomy),
+            "subcategory": {s for subs in taxonomy.values() for s in subs},
+            "channel": set(CHANNELS),
+            "visited_level": set(VISITED_LEVELS),
+            "target_level": set(VISITED_LEVELS),
+            "tier": set(TIERS),
+            "procedure": set(PROCEDURES),
+            "level": set(LEVELS),
+        }
+
+    def report(self, json_path, message: str, col_offset: int = 0) -> None:
+        problem = self.source.problem(json_path, message)
+        if col_offset:
+            problem = Problem(problem.file, problem.line, problem.message, problem.col + col_offset)
+        self.problems.append(problem)
+
+    def field(self, name: str, json_path) -> type | None:
+        if name not in self.schema.types or name.startswith("text_test_"):
+            close = difflib.get_close_matches(name, list(self.schema.types), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; see rules/README.md for the list of facts"
+            self.report(json_path, f"unknown fact '{name}'{hint}")
+            return None
+        if name not in self.readable:
+            self.report(json_path, f"fact '{name}' is produced by this or a later stage and cannot be read here")
+            return None
+        return self.schema.types[name]
+
+    def value(self, field: str, value, json_path) -> None:
+        expected = self.schema.types.get(field)
+        if expected is None:
+            return
+        ok = (
+            isinstance(value, bool) if expected is bool
+            else isinstance(value, (int, float)) and not isinstance(value, bool) if expected is float
+            else isinstance(value, int) and not isinstance(value, bool) if expected is int
+            else isinstance(value, str)
+        )
+        if not ok:
+            self.report(json_path, f"'{field}' is {expected.__name__}, but is compared with {value!r}")
+            return
+        allowed = self.allowed_values.get(field)
+        if allowed is not None and value != "" and value not in allowed:
+            close = difflib.get_close_matches(str(value), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.report(json_path, f"{value!r} is not a known value of '{field}'{hint}")
+
+    def condition(self, text: str, json_path):
+        try:
+            node = parse_condition(text)
+        except ConditionSyntaxError as exc:
+            self.report(json_path, str(exc), col_offset=exc.column + 6)
+            return None
+        for item in walk(node):
+            if isinstance(item, Compare):
+                ftype = self.field(item.field, json_path)
+                if isinstance(item.value, FieldRef):
+                    other = self.field(item.value.name, json_path)
+                    if ftype and other and {ftype, other} - {int, float} and ftype is not other:
+                        self.report(json_path, f"cannot compare '{item.field}' with '{item.value.name}'")
+                elif ftype:
+                    self.value(item.field, item.value, json_path)
+                if ftype in (str, bool) and item.op not in ("==", "!="):
+                    self.report(json_path, f"'{item.field}' is {ftype.__name__}: only == and != apply")
+            elif isinstance(item, Truthy):
+                if self.field(item.field, json_path) not in (bool, None):
+                    self.report(json_path, f"'{item.field}' is not true/false; compare it, e.g. {item.field} > 0")
+            elif isinstance(item, Known):
+                self.field(item.field, json_path)
+            elif isinstance(item, TextTest) and item.kind == "matches":
+                try:
+                    re.compile(item.pattern)
+                except re.error as exc:
+                    self.report(json_path, f"invalid regular expression {item.pattern!r}: {exc}")
+        return node
+
+    def outputs(self, sets: dict, json_path) -> None:
+        """Values a table row sets; the schema checks the same for rules."""
+        allowed = {"tier": TIERS, "procedure": PROCEDURES}
+        for name, value in sets.items():
+            if name in allowed and value not in allowed[name]:
+                self.report(json_path, f"{value!r} is not a valid {name}; use one of {', '.join(allowed[name])}")
+            elif name.endswith("_days") and not (isinstance(value, int) and 1 <= value <= 365):
+                self.report(json_path, f"{name} must be a whole number of days from 1 to 365, not {value!r}")
+            elif name in ("agency", "department") and not (isinstance(value, str) and value):
+                self.report(json_path, f"{name} must be a non-empty name, not {value!r}")
+            elif name == "agency" and value not in self.agencies:
+                close = difflib.get_close_matches(value, list(self.agencies), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else "; declare it under agencies in rulebook.yaml"
+                self.report(json_path, f"unknown department {value!r}{hint}")
+
+    def actions(self, then: dict, json_path) -> Actions:
+        self.outputs(then.get("set", {}), (*json_path, "set"))
+        flag = None
+        if "flag" in then:
+            code, reason = then["flag"]["code"], then["flag"]["reason"]
+            if code not in self.flags:
+                self.report((*json_path, "flag", "code"), f"unknown flag '{code}'; declared flags: {', '.join(self.flags)}")
+            for _, name, _, _ in string.Formatter().parse(reason):
+                if name is not None and name not in self.schema.types:
+                    self.report((*json_path, "flag", "reason"), f"reason quotes unknown fact '{{{name}}}'")
+            flag = (code, reason)
+        return Actions(
+            set=frozen_map(then.get("set")), raise_=frozen_map(then.get("raise")), flag=flag, score=then.get("score", 0)
+        )
+
+
+def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, start_order: int) -> list[Rule]:
+    rules = []
+    base = ("tables", index)
+    inputs, outputs = table["inputs"], table["outputs"]
+    for name in inputs:
+        checker.field(name, (*base, "inputs"))
+    for row_no, row in enumerate(table["rows"]):
+        where = (*base, "rows", row_no)
+        if len(row) != len(inputs) + len(outputs):
+            checker.report(where, f"row has {len(row)} cells; expected {len(inputs)} inputs + {len(outputs)} outputs")
+            continue
+        parts = []
+        for name, cell in zip(inputs, row[: len(inputs)]):
+            if cell == "*":
+                continue
+            values = cell if isinstance(cell, list) else [cell]
+            for value in values:
+                checker.value(name, value, where)
+            parts.append(" or ".join(f"{name} == {json.dumps(v, ensure_ascii=False)}" for v in values))
+        node = checker.condition(" and ".join(f"({p})" for p in parts), where) if parts else None
+        sets = dict(zip(outputs, row[len(inputs) :]))
+        checker.outputs(sets, where)
+        line = checker.source.locate(where)[0]
+        rules.append(
+            Rule(
+                id=f"{table['id']}#{row_no + 1}",
+                stage=stage,
+                priority=table.get("priority", DEFAULT_PRIORITY),
+                order=start_order + row_no,
+                condition=node,
+                actions=Actions(set=frozen_map(sets)),
+                source=f"{checker.source.name}:{line}",
+                table=table["id"],
+                hit_policy=table.get("hit_policy", "first"),
+            )
+        )
+    return rules
+
+
+def _version(directory: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(directory)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def load_rulebook(directory: Path) -> Rulebook:
+    """Load and validate every file of a rules directory; raise RulebookError listing all problems."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    manifest = _checked(directory / "rulebook.yaml", "rulebook", problems)
+    if manifest is None:
+        raise RulebookError(problems)
+    spec = manifest.data
+    taxonomy_src = _checked(directory / spec["taxonomy"], "taxonomy", problems)
+    lexicon_src = _checked(directory / spec["lexicon"], "lexicon", problems)
+    calendar_src = _checked(directory / spec["calendar"], "calendar", problems)
+    if lexicon_src:
+        _check_patterns(lexicon_src, problems)
+    if calendar_src:
+        _check_dates(calendar_src, problems)
+    if problems:
+        raise RulebookError(problems)
+
+    taxonomy = {k: tuple(v) for k, v in taxonomy_src.data["categories"].items()}
+    lexicon = Lexicon(lexicon_src.data)
+    flags = spec["flags"]
+    stage_sources = [(name, _checked(directory / f"{name}.yaml", "ruleset", problems)) for name in spec["stages"]]
+    if problems:
+        raise RulebookError(problems)
+
+    # Text tests become boolean facts; collect them first so the fact schema knows them.
+    text_tests: list[TextTest] = []
+    for _, source in stage_sources:
+        for rule in source.data.get("rules", []):
+            try:
+                for node in walk(parse_condition(rule["when"])):
+                    key = TextTest(node.kind, node.pattern) if isinstance(node, TextTest) else None
+                    if key and key not in text_tests:
+                        text_tests.append(key)
+            except ConditionSyntaxError:
+                pass  # reported below, with its location
+    schema = FactSchema(lexicon, list(flags), sorted(_text_names(text_tests)))
+    if len(schema.types) > MAX_FACTS:
+        problems.append(manifest.problem(("stages",), f"{len(schema.types)} facts per case; the engine allows {MAX_FACTS}"))
+
+    stages, seen_ids = [], {}
+    readable = set(schema.types) - schema.stage_outputs
+    for name, source in stage_sources:
+        if source.data["ruleset"] != name:
+            problems.append(source.problem(("ruleset",), f"ruleset is '{source.data['ruleset']}' but the file is listed as stage '{name}'"))
+        checker = _StageChecker(source, taxonomy, flags, spec["agencies"], schema, readable | _text_names(text_tests), problems)
+        rules: list[Rule] = []
+        for index, rule in enumerate(source.data.get("rules", [])):
+            where = ("rules", index)
+            node = checker.condition(rule["when"], (*where, "when"))
+            actions = checker.actions(rule["then"], (*where, "then"))
+            rules.append(
+                Rule(rule["id"], name, rule.get("priority", DEFAULT_PRIORITY), index, node, actions,
+                     f"{source.name}:{source.locate(where)[0]}")
+            )
+        for index, table in enumerate(source.data.get("tables", [])):
+            rules.extend(_table_rules(table, index, name, checker, len(rules)))
+        for kind in ("rules", "tables"):
+            for index, item in enumerate(source.data.get(kind, [])):
+                where = f"{source.name}:{source.locate((kind, index))[0]}"
+                if item["id"] in seen_ids:
+                    problems.append(source.problem((kind, index, "id"), f"duplicate id '{item['id']}' (first at {seen_ids[item['id']]})"))
+                seen_ids.setdefault(item["id"], where)
+        _check_attribute_load(source, rules, problems)
+        stages.append(Stage(name, source.path, tuple(rules)))
+        readable |= _outputs(rules, flags)
+    if problems:
+        raise RulebookError(problems)
+
+    files = [directory / "rulebook.yaml", taxonomy_src.path, lexicon_src.path, calendar_src.path]
+    files += [s.path for _, s in stage_sources]
+    return Rulebook(
+        directory=directory,
+        version=_version(directory, files),
+        stages=tuple(stages),
+        text_tests=tuple(text_tests),
+        flags=frozen_map(flags),
+        tiers=frozen_map(spec["tiers"]),
+        agencies=frozen_map({name: frozen_map(names) for name, names in spec["agencies"].items()}),
+        defaults=frozen_map(spec["defaults"]),
+        taxonomy=frozen_map(taxonomy),
+        lexicon=lexicon,
+        calendar=SensitiveCalendar(calendar_src.data),
+        facts=schema,
+        files=tuple(str(p.relative_to(directory)) for p in files),
+    )
+
+
+def _text_names(text_tests: list[TextTest]) -> set[str]:
+    return {f"text_test_{i}" for i in range(len(text_tests))}
+
+
+def _outputs(rules: list[Rule], flags) -> set[str]:
+    """Facts that a stage's rules produce, readable by later stages."""
+    produced: set[str] = set()
+    for rule in rules:
+        produced |= set(rule.actions.set) | set(rule.actions.raise_)
+        if rule.actions.flag:
+            produced |= {f"flag_{rule.actions.flag[0]}", "flag_count"}
+        if rule.actions.score:
+            produced.add("risk_score")
+    if "tier" in produced:
+        produced.add("tier_rank")
+    if "tier" in produced or "agency" in produced:
+        produced |= {"agency", "tier", "tier_rank"}
+    return produced
+
+
+def _check_attribute_load(source: SourceFile, rules: list[Rule], problems: list[Problem]) -> None:
+    per_attribute: Tally[str] = Tally()
+    for rule in rules:
+        if rule.condition is None:
+            continue
+        fields = {n.field for n in walk(rule.condition) if isinstance(n, Compare) and not isinstance(n.value, FieldRef)}
+        per_attribute.update(fields)
+    for name, count in per_attribute.items():
+        if count >= MAX_RULES_PER_ATTRIBUTE:
+            problems.append(source.problem((), f"{count} rules test '{name}'; the engine hangs at 512: split the table"))
+
+
+def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
+    for name, signal in source.data.get("signals", {}).items():
+        for index, pattern in enumerate(signal.get("patterns", [])):
+            _compile(source, ("signals", name, "patterns", index), pattern, problems)
+    for index, pattern in enumerate(source.data["repeat"]["patterns"]):
+        _compile(source, ("repeat", "patterns", index), pattern, problems)
+
+
+def _compile(source: SourceFile, where, pattern: str, problems: list[Problem]) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        problems.append(source.problem(where, f"invalid regular expression {pattern!r}: {exc}"))
+
+
+def _check_dates(source: SourceFile, problems: list[Problem]) -> None:
+    import datetime as dt
+
+    for index, period in enumerate(source.data["periods"]):
+        if "dates" in period:
+            try:
+                start = dt.date.fromisoformat(str(period["dates"]["from"]))
+                end = dt.date.fromisoformat(str(period["dates"]["to"]))
+            except ValueError as exc:
+                problems.append(source.problem(("periods", index, "dates"), f"dates must be YYYY-MM-DD: {exc}"))
+                continue
+            if end < start:
+                problems.append(source.problem(("periods", index, "dates"), "'to' is before 'from'"))

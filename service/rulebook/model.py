@@ -1,0 +1,83 @@
+"""Typed, frozen records for a loaded rulebook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.facts import FactSchema, Lexicon
+from service.rulebook.conditions import Condition, TextTest
+
+TIERS = ("village", "township", "county", "city", "province")
+LEVELS = ("blue", "yellow", "orange", "red")
+PROCEDURES = ("petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration")
+CHANNELS = ("letter", "visit", "online", "phone", "hotline")
+VISITED_LEVELS = (*TIERS, "national")
+TIER_RANKS = {tier: rank for rank, tier in enumerate(TIERS, start=1)}
+
+
+def frozen_map(values: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True)
+class Actions:
+    set: Mapping[str, str | int] = field(default_factory=frozen_map)
+    raise_: Mapping[str, str] = field(default_factory=frozen_map)
+    flag: tuple[str, str] | None = None  # (code, reason template)
+    score: int = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    stage: str
+    priority: int
+    order: int  # position in the stage, breaks priority ties
+    condition: Condition
+    actions: Actions
+    source: str  # "file:line", for error messages and explanations
+    table: str | None = None  # set for rows of a decision table
+    hit_policy: str = "collect"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    path: Path
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    directory: Path
+    version: str
+    stages: tuple[Stage, ...]
+    text_tests: tuple[TextTest, ...]
+    flags: Mapping[str, str]
+    tiers: Mapping[str, Mapping[str, str]]
+    agencies: Mapping[str, Mapping[str, str]]
+    defaults: Mapping[str, str | int]
+    taxonomy: Mapping[str, tuple[str, ...]]
+    lexicon: Lexicon
+    calendar: SensitiveCalendar
+    facts: FactSchema
+    files: tuple[str, ...]
+
+    def text_fact_name(self, test: TextTest) -> str:
+        return f"text_test_{self.text_tests.index(TextTest(test.kind, test.pattern))}"
+
+    def department_for(self, tier: str, agency: str) -> str:
+        """The agency's name at a tier: its own name there if declared, else the tier's rule."""
+        own = self.agencies.get(agency, {}).get(tier)
+        if own:
+            return own
+        naming = self.tiers[tier]
+        return naming.get("department") or f"{naming.get('prefix', '')}{agency}"
+
+    def rules(self):
+        for stage in self.stages:
+            yield from stage.rules
