@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 # The default model is trained deterministically from the bundled corpus when absent.
 model: $(STAMP)
-	test -f $(MODEL) || $(BIN)/triage train --data training/corpus/petitions.jsonl --out models/default
+	test -f $(MODEL) || $(BIN)/triage train --data training/corpus --out models/default
 
 run: model
 	$(BIN)/triage serve --host 127.0.0.1 --port 8000

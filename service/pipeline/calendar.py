@@ -25,7 +25,7 @@ class Period:
 
 def spring_festival(year: int) -> tuple[dt.date, dt.date]:
     """First and last day of the 春节 holiday in a Gregorian year."""
-    new_year = LunarDate(year, 1, 1).toSolarDate()
+    new_year = LunarDate(year, 1, 1).to_solar_date()
     try:
         days = [
             new_year + dt.timedelta(days=offset)

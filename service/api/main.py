@@ -1,0 +1,50 @@
+"""The FastAPI application. The model and rules load in `lifespan`, not at import."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from service import __version__
+from service.api.routes import meta, triage
+from service.config import Settings, get_settings
+from service.errors import TriageError
+from service.runtime import build_pipeline
+
+log = logging.getLogger("triage.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pipeline = build_pipeline(settings)
+        yield
+
+    app = FastAPI(
+        title="Petition triage",
+        version=__version__,
+        description="Classifies Chinese petitions (信访) and citizen complaints, routes them to a tier and "
+        "department, sets deadlines and flags risk, each flag with its reason.",
+        lifespan=lifespan,
+    )
+    app.include_router(triage.router)
+    app.include_router(meta.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The input is never echoed back: it may carry personal data.
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": errors})
+
+    @app.exception_handler(TriageError)
+    async def _triage_error(request: Request, exc: TriageError) -> JSONResponse:
+        log.error("triage failed: %s", type(exc).__name__)
+        return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: the case was not decided"})
+
+    return app

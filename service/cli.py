@@ -1,0 +1,161 @@
+"""The `triage` command: serve, batch, explain, train."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from service.config import Settings
+from service.errors import TriageError
+
+app = typer.Typer(help="Risk triage and routing for Chinese petitions (信访).", no_args_is_help=True)
+
+DataDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_DATA_DIR", help="Where the SQLite file and caches live")]
+DatabaseUrl = Annotated[str | None, typer.Option(envvar="TRIAGE_DATABASE_URL", help="SQLAlchemy URL")]
+ModelDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_MODEL_DIR", help="Trained model directory")]
+RulesDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_RULES_DIR", help="Rules directory")]
+CHUNK = 256
+
+
+def _settings(data_dir: Path | None, database_url: str | None, model_dir: Path | None, rules_dir: Path | None) -> Settings:
+    given = {"data_dir": data_dir, "database_url": database_url, "model_dir": model_dir, "rules_dir": rules_dir}
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+def _fail(exc: TriageError) -> None:
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    model_dir: ModelDir = None,
+    rules_dir: RulesDir = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from service.api.main import create_app
+
+    uvicorn.run(create_app(_settings(data_dir, database_url, model_dir, rules_dir)), host=host, port=port)
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Option("--input", "-i", help="Cases, one JSON request per line")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Decisions, one JSON per line")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    model_dir: ModelDir = None,
+    rules_dir: RulesDir = None,
+) -> None:
+    """Triage a JSONL file of cases. Bad lines are reported with their line number and skipped."""
+    from tqdm import tqdm
+
+    from service.api.schemas import TriageRequest
+    from service.runtime import build_pipeline
+
+    try:
+        pipeline = build_pipeline(_settings(data_dir, database_url, model_dir, rules_dir))
+    except TriageError as exc:
+        _fail(exc)
+    lines = input.read_text(encoding="utf-8-sig").splitlines()
+    started, decided, bad = time.perf_counter(), 0, 0
+    pending: list[TriageRequest] = []
+    with output.open("w", encoding="utf-8") as out, tqdm(
+        total=len(lines), unit="case", disable=not sys.stderr.isatty(), file=sys.stderr
+    ) as progress:
+
+        def flush() -> None:
+            nonlocal decided
+            for decision in pipeline.triage_many(pending):
+                out.write(decision.model_dump_json() + "\n")
+            decided += len(pending)
+            progress.update(len(pending))
+            pending.clear()
+
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                progress.update(1)
+                continue
+            try:
+                pending.append(TriageRequest.model_validate_json(line))
+            except ValidationError as exc:
+                bad += 1
+                progress.update(1)
+                tqdm.write(f"{input}:{number}: skipped: {_describe(exc)}", file=sys.stderr)
+                continue
+            if len(pending) >= CHUNK:
+                flush()
+        flush()
+    elapsed = time.perf_counter() - started
+    rate = decided / elapsed if elapsed else 0.0
+    typer.echo(f"{decided} cases decided, {bad} bad lines skipped, {elapsed:.1f} s, {rate:.0f} cases/s → {output}")
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "line"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="The petition text")],
+    title: Annotated[str | None, typer.Option(help="Title / subject line")] = None,
+    headcount: Annotated[int | None, typer.Option(help="People in the visit")] = None,
+    channel: Annotated[str | None, typer.Option(help="letter|visit|online|phone|hotline")] = None,
+    model_dir: ModelDir = None,
+    rules_dir: RulesDir = None,
+) -> None:
+    """Print the decision for one text, with the facts the rules saw. Nothing is stored."""
+    from service.api.schemas import TriageRequest
+    from service.runtime import build_pipeline
+
+    try:
+        request = TriageRequest(content=text, title=title, headcount=headcount, channel=channel)
+    except ValidationError as exc:
+        typer.echo(f"invalid input: {_describe(exc)}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        pipeline = build_pipeline(_settings(None, None, model_dir, rules_dir), with_store=False)
+    except TriageError as exc:
+        _fail(exc)
+    explanation = pipeline.explain(request)
+    typer.echo(explanation.decision.model_dump_json(indent=2))
+    seen = {k: v for k, v in explanation.facts.items() if v not in ("", 0, False, 0.0)}
+    typer.echo("\nfacts the rules saw:\n" + "\n".join(f"  {k} = {v!r}" for k, v in sorted(seen.items())))
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Labelled file: .csv, .tsv or .jsonl")],
+    out: Annotated[Path, typer.Option(help="Directory for the model artifact and its card")],
+    text_column: Annotated[str, typer.Option(help="Column with the petition text")] = "text",
+    title_column: Annotated[str, typer.Option(help="Column with the title (optional)")] = "title",
+    label_column: Annotated[str, typer.Option(help="Column with the label")] = "label",
+    subcategory_column: Annotated[str, typer.Option(help="Column with the second-level type (optional)")] = "subcategory",
+) -> None:
+    """Train a classifier on any labelled file, with any label set; writes a versioned artifact and model card."""
+    from training.data import Columns, read_labelled
+    from training.train import train as train_model
+
+    try:
+        labelled = read_labelled(data, Columns(text_column, title_column, label_column, subcategory_column))
+        card = train_model(labelled, out)
+    except TriageError as exc:
+        _fail(exc)
+    summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "cross_validation", "review")}
+    typer.echo(json.dumps(summary, ensure_ascii=False))

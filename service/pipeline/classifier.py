@@ -1,0 +1,104 @@
+"""The issue-type classifier at serving time: load an artifact, predict.
+
+An artifact is a directory written by `triage train`: `model.joblib` (the
+fitted scikit-learn pipelines plus metadata) and a model card. It refuses to
+load under other library versions than it was trained with, because a
+pickled pipeline silently changes behaviour across scikit-learn releases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+
+from service.errors import ModelError
+from service.pipeline.normalize import han_ratio, normalize_text
+
+ARTIFACT_FILE = "model.joblib"
+FORMAT_VERSION = 1
+MIN_HAN_RATIO = 0.3
+MIN_HAN_CHARS = 4
+
+
+def model_inputs(titles: list[str], texts: list[str]) -> np.ndarray:
+    """The two-column (title, body) array the feature pipeline expects, normalised."""
+    return np.array([[normalize_text(t or ""), normalize_text(b or "")] for t, b in zip(titles, texts)], dtype=object)
+
+
+def library_versions() -> dict[str, str]:
+    import jieba
+
+    return {"scikit-learn": sklearn.__version__, "numpy": np.__version__, "jieba": jieba.__version__}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    subcategory: str | None
+    confidence: float
+    top: tuple[tuple[str, float], ...]
+    needs_review: bool
+    review_reason: str | None
+
+
+class Classifier:
+    """A trained artifact: category pipeline, optional subcategory model, review threshold."""
+
+    def __init__(self, artifact: dict[str, Any], review_threshold: float | None = None):
+        self._category = artifact["category_pipeline"]
+        self._subcategory = artifact.get("subcategory_classifier")
+        self.labels: list[str] = list(self._category.classes_)
+        self.subcategories: dict[str, list[str]] = artifact.get("subcategories", {})
+        self.version: str = artifact["version"]
+        self.threshold: float = review_threshold if review_threshold is not None else artifact["review_threshold"]
+        self.card: dict[str, Any] = artifact.get("card", {})
+
+    @classmethod
+    def load(cls, model_dir: Path, review_threshold: float | None = None) -> Classifier:
+        path = Path(model_dir) / ARTIFACT_FILE
+        if not path.exists():
+            raise ModelError(f"no model at {path}; train one with `triage train --data FILE --out {model_dir}`")
+        artifact = joblib.load(path)
+        if artifact.get("format") != FORMAT_VERSION:
+            raise ModelError(f"{path} has format {artifact.get('format')}, this service reads {FORMAT_VERSION}; retrain it")
+        trained_with, running = artifact.get("libraries", {}), library_versions()
+        mismatched = {k: (v, running.get(k)) for k, v in trained_with.items() if running.get(k) != v}
+        if mismatched:
+            details = ", ".join(f"{k} {a} (now {b})" for k, (a, b) in mismatched.items())
+            raise ModelError(f"{path} was trained with {details}; retrain it with `triage train`")
+        return cls(artifact, review_threshold)
+
+    def predict(self, titles: list[str], texts: list[str]) -> list[Prediction]:
+        inputs = model_inputs(titles, texts)
+        features = self._category.named_steps["features"].transform(inputs)
+        probabilities = self._category.named_steps["classifier"].predict_proba(features)
+        sub_scores = self._subcategory.decision_function(features) if self._subcategory is not None else None
+        predictions = []
+        for row, (_, body) in enumerate(inputs):
+            order = np.argsort(-probabilities[row])
+            label, confidence = self.labels[order[0]], float(probabilities[row][order[0]])
+            top = tuple((self.labels[i], round(float(probabilities[row][i]), 4)) for i in order[:3])
+            subcategory = self._best_subcategory(label, sub_scores[row]) if sub_scores is not None else None
+            reason = _not_petition_text(body)
+            if reason is None and confidence < self.threshold:
+                reason = f"confidence {confidence:.2f} is below the review threshold {self.threshold:.2f}"
+            predictions.append(Prediction(label, subcategory, round(confidence, 4), top, reason is not None, reason))
+        return predictions
+
+    def _best_subcategory(self, label: str, scores: np.ndarray) -> str | None:
+        """The best-scoring second-level type within the predicted first-level category."""
+        index = {name: i for i, name in enumerate(self._subcategory.classes_)}
+        candidates = [(scores[index[f"{label}/{s}"]], s) for s in self.subcategories.get(label, []) if f"{label}/{s}" in index]
+        return max(candidates)[1] if candidates else None
+
+
+def _not_petition_text(body: str) -> str | None:
+    han = sum(1 for ch in body if "\u4e00" <= ch <= "\u9fff")
+    if han < MIN_HAN_CHARS or han_ratio(body) < MIN_HAN_RATIO:
+        return "the text is not Chinese petition text (too few Chinese characters)"
+    return None

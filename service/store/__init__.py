@@ -1,0 +1,1 @@
+"""The case store: cases and their decisions (SQLite by default)."""

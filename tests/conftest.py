@@ -1,0 +1,67 @@
+"""Shared fixtures: the shipped rules and model, a fresh SQLite store per test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.main import create_app
+from service.config import PROJECT_ROOT, Settings
+from service.engine.durable_adapter import DurableEngine
+from service.pipeline.facts import intake_facts, merge_facts
+from service.pipeline.normalize import normalize_text
+from service.rulebook.loader import load_rulebook
+from service.rulebook.runner import RuleOutcome, RuleRunner
+
+RULES = PROJECT_ROOT / "rules"
+MODEL = PROJECT_ROOT / "models" / "default"
+
+
+@pytest.fixture(scope="session")
+def rulebook():
+    return load_rulebook(RULES)
+
+
+@pytest.fixture(scope="session")
+def runner(rulebook):
+    return RuleRunner(rulebook, DurableEngine())
+
+
+@pytest.fixture(scope="session")
+def decide(runner):
+    """Run the shipped rules on a text with a given category: no model involved."""
+
+    def run(text: str, category: str = "城乡建设", subcategory: str = "", *, received: dt.date | None = None,
+            **fields) -> RuleOutcome:
+        book = runner.rulebook
+        normalised = normalize_text(text)
+        facts = merge_facts(
+            intake_facts(
+                channel=fields.get("channel"),
+                headcount=fields.get("headcount"),
+                visited_level=fields.get("visited_level"),
+                petitioner_age=fields.get("age"),
+                region_code=None,
+                received_at=dt.datetime.combine(received or dt.date(2026, 6, 10), dt.time(10)),
+                calendar=book.calendar,
+            ),
+            book.lexicon.text_facts(normalised),
+        )
+        facts.update(category=category, subcategory=subcategory, confidence=0.9)
+        return runner.run(facts, normalised)
+
+    return run
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", model_dir=MODEL, rules_dir=RULES)
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

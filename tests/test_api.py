@@ -1,0 +1,128 @@
+"""API contract v1, as intake systems rely on it."""
+
+from __future__ import annotations
+
+ACCEPTANCE = (
+    "我们是钟郢村的村民，移民拆迁补偿款一直没发到位。现在村里二十多人商量好了，"
+    "每户集资三百元，准备下个月一起去北京反映。"
+)
+
+
+def test_acceptance_letter_is_red_with_collective_organized_skip_level(client):
+    body = client.post("/v1/triage", json={"content": ACCEPTANCE}).json()
+    codes = {flag["code"] for flag in body["risk"]["flags"]}
+    assert {"collective", "organized", "skip_level"} <= codes
+    assert body["risk"]["level"] == "red"
+    reasons = " ".join(flag["reason"] for flag in body["risk"]["flags"])
+    assert "二十多人" in reasons and "去北京" in reasons
+
+
+def test_traffic_light_suggestion_is_blue_without_flags(client):
+    body = client.post(
+        "/v1/triage",
+        json={"title": "建议增设红绿灯", "content": "建议在人民路与解放路交叉口增设红绿灯，早晚高峰行人过马路很危险。"},
+    ).json()
+    assert body["risk"] == {"level": "blue", "score": 0, "flags": []}
+    assert body["category"]["label"] == "交通运输"
+    assert body["routing"]["department"] == "县交通运输局"
+
+
+def test_answer_has_every_contract_field(client):
+    body = client.post(
+        "/v1/triage",
+        json={
+            "content": "小区物业乱收费，停车费一年涨了三次，业主们意见很大。",
+            "channel": "online",
+            "received_at": "2026-11-02T09:30:00",
+            "region": {"province": "安徽省", "county": "舒城县"},
+            "petitioner": {"id": "P-1", "age": 45, "phone": "13812345678"},
+        },
+    ).json()
+    assert set(body) == {"case_id", "received_at", "category", "routing", "risk", "rules_fired", "versions"}
+    assert body["received_at"].endswith("+08:00")
+    assert len(body["category"]["top"]) == 3
+    assert 0 <= body["category"]["confidence"] <= 1
+    assert body["routing"]["tier"] in {"village", "township", "county", "city", "province"}
+    assert body["routing"]["accept_by"] >= "2026-11-17" and body["routing"]["resolve_by"] >= "2027-01-01"
+    assert body["versions"]["rules"] and body["versions"]["model"]
+    assert body["rules_fired"]
+
+
+def test_same_case_id_twice_returns_the_same_decision(client):
+    first = client.post("/v1/triage", json={"case_id": "A-001", "content": "噪音扰民，晚上施工到两点。"}).json()
+    second = client.post("/v1/triage", json={"case_id": "A-001", "content": "完全不同的文字"}).json()
+    assert first == second
+
+
+def test_invalid_input_names_the_field(client):
+    cases = [
+        ({}, ["body", "content"]),
+        ({"content": ""}, ["body", "content"]),
+        ({"content": "字" * 20001}, ["body", "content"]),
+        ({"content": "投诉", "channel": "fax"}, ["body", "channel"]),
+        ({"content": "投诉", "headcount": 0}, ["body", "headcount"]),
+        ({"content": "投诉", "received_at": "昨天"}, ["body", "received_at"]),
+        ({"content": "投诉", "petitioner": {"id_number": "12345"}}, ["body", "petitioner", "id_number"]),
+        ({"content": "投诉", "colour": "red"}, ["body", "colour"]),
+    ]
+    for payload, location in cases:
+        response = client.post("/v1/triage", json=payload)
+        assert response.status_code == 422, payload
+        assert location in [e["loc"] for e in response.json()["detail"]], response.json()
+
+
+def test_invalid_input_is_not_echoed_back(client):
+    response = client.post("/v1/triage", json={"content": "投诉", "petitioner": {"id_number": "11010519491231002"}})
+    assert response.status_code == 422
+    assert "11010519491231002" not in response.text
+
+
+def test_batch_answers_each_case_and_isolates_bad_ones(client):
+    body = client.post(
+        "/v1/triage/batch",
+        json=[
+            {"case_id": "B-1", "content": "学校强制学生购买教辅资料，家长们很有意见。"},
+            {"case_id": "B-2", "content": ""},
+            {"case_id": "B-3", "content": "公司拖欠我们二十多名工人工资共计三十余万元。"},
+        ],
+    ).json()
+    assert body["accepted"] == 2 and body["rejected"] == 1
+    assert [r and r["case_id"] for r in body["results"]] == ["B-1", None, "B-3"]
+    assert body["errors"][0]["index"] == 1 and body["errors"][0]["errors"][0]["loc"] == ["content"]
+
+
+def test_batch_refuses_more_than_a_thousand(client):
+    response = client.post("/v1/triage/batch", json=[{"content": "投诉"}] * 1001)
+    assert response.status_code == 422
+
+
+def test_non_chinese_text_goes_to_review(client):
+    body = client.post("/v1/triage", json={"content": "hello, this is a test message"}).json()
+    assert body["category"]["needs_review"] is True
+    assert "Chinese" in body["category"]["review_reason"]
+
+
+def test_health_and_taxonomy(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    taxonomy = client.get("/v1/taxonomy").json()
+    assert len(taxonomy["labels"]) == 15 and "劳动和社会保障" in taxonomy["labels"]
+    assert "县人力资源和社会保障局" in taxonomy["departments"]
+    assert "拖欠工资" in taxonomy["subcategories"]["劳动和社会保障"]
+
+
+def test_openapi_documents_the_contract(client):
+    spec = client.get("/openapi.json").json()
+    assert "/v1/triage" in spec["paths"] and "/v1/triage/batch" in spec["paths"]
+    assert "TriageRequest" in spec["components"]["schemas"]
+
+
+def test_decision_is_stored_before_answering(client, settings):
+    from sqlalchemy import create_engine, text
+
+    case = client.post("/v1/triage", json={"case_id": "S-1", "content": "村里的路坏了好几年没人修。",
+                                          "petitioner": {"phone": "13812345678"}}).json()
+    with create_engine(settings.resolved_database_url).connect() as connection:
+        row = connection.execute(text("select case_id, petitioner_masked, petitioner_key from cases")).one()
+    assert row[0] == case["case_id"]
+    assert "13812345678" not in str(row[1]) and "138****5678" in str(row[1])
+    assert row[2] and "13812345678" not in row[2]

@@ -1,0 +1,1 @@
+"""Training and evaluation of the issue-type classifier (`triage train`, `triage evaluate`)."""
