@@ -9,6 +9,7 @@ many facts in one message, text matching inside the engine.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -369,8 +370,6 @@ def _compile(source: SourceFile, where, pattern: str, problems: list[Problem]) -
 
 
 def _check_dates(source: SourceFile, problems: list[Problem]) -> None:
-    import datetime as dt
-
     for index, period in enumerate(source.data["periods"]):
         if "dates" in period:
             try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from service.api.schemas import TriageRequest, TriageResponse
 from service.privacy import keyed_hash, mask_id_number, mask_phone
