@@ -17,7 +17,7 @@ import numpy as np
 import sklearn
 
 from service.errors import ModelError
-from service.pipeline.normalize import han_ratio, normalize_text
+from service.pipeline.normalize import han_count, han_ratio, normalize_text
 
 ARTIFACT_FILE = "model.joblib"
 FORMAT_VERSION = 1
@@ -54,9 +54,11 @@ class Classifier:
         self._subcategory = artifact.get("subcategory_classifier")
         self.labels: list[str] = list(self._category.classes_)
         self.subcategories: dict[str, list[str]] = artifact.get("subcategories", {})
+        self._subcategory_index = (
+            {name: i for i, name in enumerate(self._subcategory.classes_)} if self._subcategory is not None else {}
+        )
         self.version: str = artifact["version"]
         self.threshold: float = review_threshold if review_threshold is not None else artifact["review_threshold"]
-        self.card: dict[str, Any] = artifact.get("card", {})
 
     @classmethod
     def load(cls, model_dir: Path, review_threshold: float | None = None) -> Classifier:
@@ -92,13 +94,12 @@ class Classifier:
 
     def _best_subcategory(self, label: str, scores: np.ndarray) -> str | None:
         """The best-scoring second-level type within the predicted first-level category."""
-        index = {name: i for i, name in enumerate(self._subcategory.classes_)}
+        index = self._subcategory_index
         candidates = [(scores[index[f"{label}/{s}"]], s) for s in self.subcategories.get(label, []) if f"{label}/{s}" in index]
         return max(candidates)[1] if candidates else None
 
 
 def _not_petition_text(body: str) -> str | None:
-    han = sum(1 for ch in body if "\u4e00" <= ch <= "\u9fff")
-    if han < MIN_HAN_CHARS or han_ratio(body) < MIN_HAN_RATIO:
+    if han_count(body) < MIN_HAN_CHARS or han_ratio(body) < MIN_HAN_RATIO:
         return "the text is not Chinese petition text (too few Chinese characters)"
     return None

@@ -29,9 +29,12 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", simplified).strip()
 
 
+def han_count(text: str) -> int:
+    """Number of Han (CJK unified) characters."""
+    return len(_HAN.findall(text))
+
+
 def han_ratio(text: str) -> float:
     """Share of Han characters among non-space characters (0 for empty text)."""
-    visible = [ch for ch in text if not ch.isspace()]
-    if not visible:
-        return 0.0
-    return sum(1 for ch in visible if _HAN.match(ch)) / len(visible)
+    visible = sum(1 for ch in text if not ch.isspace())
+    return han_count(text) / visible if visible else 0.0
