@@ -1,4 +1,4 @@
-"""The `triage` command: serve, batch, explain, train."""
+"""The `triage` command: serve, batch, explain, train, evaluate."""
 
 from __future__ import annotations
 
@@ -139,13 +139,19 @@ def explain(
     typer.echo("\nfacts the rules saw:\n" + "\n".join(f"  {k} = {v!r}" for k, v in sorted(seen.items())))
 
 
+TextColumn = Annotated[str, typer.Option(help="Column with the petition text")]
+TitleColumn = Annotated[str, typer.Option(help="Column with the title (optional; absent column means no titles)")]
+LabelColumn = Annotated[str, typer.Option(help="Column with the label")]
+LabelledFile = Annotated[Path, typer.Option(help="Labelled .csv, .tsv or .jsonl file, or a directory of them")]
+
+
 @app.command()
 def train(
-    data: Annotated[Path, typer.Option(help="Labelled file: .csv, .tsv or .jsonl")],
+    data: LabelledFile,
     out: Annotated[Path, typer.Option(help="Directory for the model artifact and its card")],
-    text_column: Annotated[str, typer.Option(help="Column with the petition text")] = "text",
-    title_column: Annotated[str, typer.Option(help="Column with the title (optional)")] = "title",
-    label_column: Annotated[str, typer.Option(help="Column with the label")] = "label",
+    text_column: TextColumn = "text",
+    title_column: TitleColumn = "title",
+    label_column: LabelColumn = "label",
     subcategory_column: Annotated[str, typer.Option(help="Column with the second-level type (optional)")] = "subcategory",
 ) -> None:
     """Train a classifier on any labelled file, with any label set; writes a versioned artifact and model card."""
@@ -159,3 +165,30 @@ def train(
         _fail(exc)
     summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "cross_validation", "review")}
     typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@app.command()
+def evaluate(
+    data: LabelledFile,
+    model: Annotated[Path | None, typer.Option(envvar="TRIAGE_MODEL_DIR", help="Model directory (default: the served model)")] = None,
+    text_column: TextColumn = "text",
+    title_column: TitleColumn = "title",
+    label_column: LabelColumn = "label",
+    plot: Annotated[Path | None, typer.Option(help="Also draw the confusion matrix and reliability curve to this PNG")] = None,
+) -> None:
+    """Score a model on labelled data; prints a JSON report (accuracy, macro-F1, per label, confusion matrix)."""
+    from service.pipeline.classifier import Classifier
+    from training.data import Columns, read_labelled
+    from training.evaluate import report, score
+
+    try:
+        classifier = Classifier.load(model or Settings().model_dir)
+        labelled = read_labelled(data, Columns(text_column, title_column, label_column, None), require_labels=1)
+    except TriageError as exc:
+        _fail(exc)
+    result = report(classifier, labelled, score(classifier, labelled))
+    if plot is not None:
+        from training.plots import plot_evaluation
+
+        plot_evaluation(result, plot)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -35,10 +36,22 @@ class LabelledData:
         return dict(sorted(Counter(self.labels).items()))
 
 
+ENCODINGS = ("utf-8-sig", "gb18030")  # exports from Chinese office software are often GBK
+
+
+def _read_text(path: Path) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return path.read_text(encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ModelError(f"{path}: not readable as UTF-8 or GB18030 text; save it as UTF-8")
+
+
 def _rows(path: Path) -> list[dict]:
     if path.suffix.lower() == ".jsonl":
         rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        for number, line in enumerate(_read_text(path).splitlines(), start=1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
@@ -46,8 +59,8 @@ def _rows(path: Path) -> list[dict]:
                     raise ModelError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
         return rows
     if path.suffix.lower() in (".csv", ".tsv"):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return list(csv.DictReader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+        text = _read_text(path)
+        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
     raise ModelError(f"{path}: unsupported file type; use .csv, .tsv or .jsonl")
 
 

@@ -20,7 +20,7 @@ from service.errors import ModelError
 from service.pipeline.normalize import han_count, han_ratio, normalize_text
 
 ARTIFACT_FILE = "model.joblib"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MIN_HAN_RATIO = 0.3
 MIN_HAN_CHARS = 4
 
