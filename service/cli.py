@@ -11,10 +11,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from service.cli_rules import rules_app
 from service.config import Settings
 from service.errors import TriageError
 
 app = typer.Typer(help="Risk triage and routing for Chinese petitions (信访).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 DataDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_DATA_DIR", help="Where the SQLite file and caches live")]
 DatabaseUrl = Annotated[str | None, typer.Option(envvar="TRIAGE_DATABASE_URL", help="SQLAlchemy URL")]
@@ -109,6 +111,22 @@ def _describe(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in error["loc"]) or "line"
         parts.append(f"{where}: {error['msg']}")
     return "; ".join(parts)
+
+
+def read_requests(path: Path) -> list:
+    """Requests from a JSONL file; a bad line is an error naming file:line and the field."""
+    from service.api.schemas import TriageRequest
+
+    if not path.exists():
+        raise TriageError(f"{path}: no such file")
+    requests = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.strip():
+            try:
+                requests.append(TriageRequest.model_validate_json(line))
+            except ValidationError as exc:
+                raise TriageError(f"{path}:{number}: {_describe(exc)}") from exc
+    return requests
 
 
 @app.command()

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     review_threshold: float | None = Field(
         default=None, ge=0, le=1, description="Override the model's own review threshold"
     )
+    rules_pretest_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds a candidate rule set may take on its tests in the child process"
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 from service.config import Settings
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.classifier import Classifier
 from service.pipeline.triage import TriagePipeline
 from service.privacy import load_key
-from service.rulebook.loader import load_rulebook
-from service.rulebook.runner import RuleRunner
+from service.rulebook.active import ActiveRules
+from service.rulebook.isolated import pretest
 from service.store.repo import CaseRepository, make_engine
 
 
 def build_pipeline(settings: Settings, *, with_store: bool = True) -> TriagePipeline:
     classifier = Classifier.load(settings.model_dir, settings.review_threshold)
-    runner = RuleRunner(load_rulebook(settings.rules_dir), DurableEngine())
+    rules = ActiveRules(settings.rules_dir, DurableEngine(),
+                        pretest=functools.partial(pretest, timeout=settings.rules_pretest_timeout))
     store = None
     if with_store:
         store = CaseRepository(make_engine(settings.resolved_database_url), load_key(settings.data_dir))
-    return TriagePipeline(classifier, runner, store)
+    return TriagePipeline(classifier, rules, store)

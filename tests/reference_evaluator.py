@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import operator
 
-from service.rulebook.conditions import All, Any_, Condition, FieldRef, Known, TextTest, Truthy
+from service.rulebook.conditions import (
+    All,
+    Any_,
+    Condition,
+    FieldRef,
+    Known,
+    TextTest,
+    Truthy,
+)
 
 OPS = {"==": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 

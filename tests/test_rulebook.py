@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from service.errors import RulebookError
-from service.rulebook.conditions import All, Any_, Compare, ConditionSyntaxError, parse_condition
+from service.rulebook.conditions import (
+    All,
+    Any_,
+    Compare,
+    ConditionSyntaxError,
+    parse_condition,
+)
 from service.rulebook.loader import load_rulebook
 from tests.conftest import RULES
 

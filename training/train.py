@@ -18,11 +18,21 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from service.pipeline.calibration import ScoreCalibratedClassifier, as_columns
-from service.pipeline.classifier import ARTIFACT_FILE, FORMAT_VERSION, library_versions, model_inputs
+from service.pipeline.classifier import (
+    ARTIFACT_FILE,
+    FORMAT_VERSION,
+    library_versions,
+    model_inputs,
+)
 from service.pipeline.tokenize import read_word_list
 from training.card import render_card
 from training.data import LabelledData
-from training.features import build_features, linear_svm, probability_calibrator, set_block_weights
+from training.features import (
+    build_features,
+    linear_svm,
+    probability_calibrator,
+    set_block_weights,
+)
 from training.selection import CANDIDATES, compare, weighted
 
 DOMAIN_DICTIONARY = Path(__file__).resolve().parent / "jieba_dict.txt"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -10,12 +13,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from service import __version__
-from service.api.routes import meta, triage
+from service.api.routes import meta, rules, triage
 from service.config import Settings, get_settings
 from service.errors import TriageError
 from service.runtime import build_pipeline
 
 log = logging.getLogger("triage.api")
+
+
+def _reload_on_sighup(pipeline) -> None:
+    """`kill -HUP <pid>` reloads the rules directory, as POST /v1/rules/reload does."""
+    try:
+        active = pipeline.rules.reload(by="SIGHUP")
+        log.warning("rules reloaded on SIGHUP: version %s", active.version)
+    except TriageError as exc:
+        log.error("rules reload on SIGHUP rejected; the active rules stay: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,7 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pipeline = build_pipeline(settings)
+        loop = asyncio.get_running_loop()
+        # Signals reach only the main thread's loop (a server's); an in-process test client runs elsewhere.
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        if on_main_thread:
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, _reload_on_sighup, app.state.pipeline))
         yield
+        if on_main_thread:
+            loop.remove_signal_handler(signal.SIGHUP)
 
     app = FastAPI(
         title="Petition triage",
@@ -35,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(triage.router)
     app.include_router(meta.router)
+    app.include_router(rules.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

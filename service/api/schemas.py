@@ -128,3 +128,57 @@ class Taxonomy(BaseModel):
     subcategories: dict[str, list[str]]
     departments: list[str]
     flags: dict[str, str]
+
+
+class RuleFileInfo(BaseModel):
+    path: str
+    sha256: str
+
+
+class RulesInfo(BaseModel):
+    version: str
+    directory: str
+    loaded_at: dt.datetime
+    loaded_by: str
+    files: list[RuleFileInfo]
+
+
+class ReloadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(default="api", min_length=1, max_length=64, description="Who asked for the reload (recorded)")
+
+
+class RuleProblem(BaseModel):
+    file: str
+    line: int
+    col: int = 0
+    message: str
+
+
+class SimulateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Rule files to use instead of the active ones, by path relative to the rules directory "
+        "(e.g. {\"risk.yaml\": \"...\"}); files not given are taken from the active rules",
+    )
+    cases: list[TriageRequest] = Field(min_length=1, max_length=1000)
+
+
+class SimulatedDecision(BaseModel):
+    case_id: str | None
+    category: str
+    tier: Tier
+    department: str
+    procedure: Procedure
+    level: str
+    score: int
+    flags: list[Flag]
+    rules_fired: list[str]
+
+
+class SimulateResponse(BaseModel):
+    version: str
+    tests_passed: int
+    tests_failed: int
+    decisions: list[SimulatedDecision]

@@ -12,7 +12,9 @@ crash and hang paths unreachable (see ../shared/DURABLE_RULES_NOTES.md):
 - actions write nothing into the state (conditions could re-fire on it); they
   append the rule key to a Python-side list;
 - a deep copy of every definition (the engine deletes `run` keys from it);
-- versioned ruleset names, because a name can be registered only once;
+- versioned ruleset names, because a name can be registered only once; a
+  replaced version is unregistered (and its C memory freed) once no case is
+  using it, so reloading rules again and again does not grow the process;
 - one lock around each evaluation (the C core holds the GIL anyway);
 - an exception raised in an action, which durable hides in the state, is
   raised again as EngineError.
@@ -29,6 +31,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import durable_rules_engine
 from durable.engine import Host
 
 from service.errors import EngineError
@@ -70,6 +73,21 @@ class DurableEngine:
             except Exception as exc:  # durable raises bare errors with a numeric code only
                 raise EngineError(f"the engine refused ruleset '{name}': {exc}") from exc
             self._registered.add(name)
+
+    def unregister(self, name: str) -> None:
+        """Drop a ruleset and free its engine memory. durable has no public call for this;
+        it is the inverse of what `Host.register_rulesets` does."""
+        with self._lock:
+            if name not in self._registered:
+                return
+            ruleset = self._host._ruleset_directory.pop(name)
+            self._host._ruleset_list.remove(ruleset)
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+            self._registered.discard(name)
+
+    @property
+    def registered(self) -> frozenset[str]:
+        return frozenset(self._registered)
 
     def _recorder(self, key: str):
         def run(c) -> None:

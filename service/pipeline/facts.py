@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
-from service.pipeline.signals import LEVEL_RANKS, Counter, Negation, RepeatCounter, Signal, TargetLevels
+from service.pipeline.signals import (
+    LEVEL_RANKS,
+    Counter,
+    Negation,
+    RepeatCounter,
+    Signal,
+    TargetLevels,
+)
 
 Scalar = bool | int | float | str
 

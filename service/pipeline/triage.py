@@ -18,9 +18,9 @@ from service.api.schemas import (
     Versions,
 )
 from service.pipeline.calendar import deadline
+from service.pipeline.casefacts import case_facts, case_text
 from service.pipeline.classifier import Classifier, Prediction
-from service.pipeline.facts import intake_facts, merge_facts
-from service.pipeline.normalize import normalize_text
+from service.rulebook.active import ActiveRules
 from service.rulebook.runner import RuleOutcome, RuleRunner
 from service.store.repo import CaseRepository
 
@@ -34,10 +34,15 @@ class Explanation:
 
 
 class TriagePipeline:
-    def __init__(self, classifier: Classifier, runner: RuleRunner, store: CaseRepository | None = None):
+    def __init__(self, classifier: Classifier, rules: ActiveRules, store: CaseRepository | None = None):
         self.classifier = classifier
-        self.runner = runner
+        self.rules = rules
         self.store = store
+
+    @property
+    def runner(self) -> RuleRunner:
+        """The active rules (they may be swapped by a reload at any moment between cases)."""
+        return self.rules.current.runner
 
     def triage(self, request: TriageRequest) -> TriageResponse:
         """Decide one case; a case_id seen before returns its stored decision."""
@@ -65,37 +70,19 @@ class TriagePipeline:
         if not requests:
             return []
         predictions = self.classifier.predict([r.title or "" for r in requests], [r.content for r in requests])
-        return [self._decide_one(r, p) for r, p in zip(requests, predictions)]
+        with self.rules.lease() as runner:  # one rule set for the whole batch, even if a reload lands meanwhile
+            return [self._decide_one(runner, r, p) for r, p in zip(requests, predictions)]
 
-    def _decide_one(self, request: TriageRequest, prediction: Prediction) -> Explanation:
-        rulebook = self.runner.rulebook
+    def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction) -> Explanation:
         received_at = request.received_at or dt.datetime.now(SHANGHAI)
-        text = normalize_text(f"{request.title or ''}\n{request.content}")
-        petitioner = request.petitioner
-        facts = merge_facts(
-            intake_facts(
-                channel=request.channel,
-                headcount=request.headcount,
-                visited_level=request.visited_level,
-                petitioner_age=petitioner.age if petitioner else None,
-                region_code=request.region.code if request.region else None,
-                received_at=received_at.astimezone(SHANGHAI),
-                calendar=rulebook.calendar,
-            ),
-            rulebook.lexicon.text_facts(text),
-        )
-        facts.update(
-            category=prediction.label,
-            subcategory=prediction.subcategory or "",
-            confidence=prediction.confidence,
-            needs_review=prediction.needs_review,
-        )
-        outcome = self.runner.run(facts, text)
-        decision = self._response(request, received_at, prediction, outcome)
+        facts = case_facts(runner.rulebook, request, prediction, received_at)
+        outcome = runner.run(facts, case_text(request))
+        decision = self._response(request, received_at, prediction, outcome, runner.rulebook.version)
         return Explanation(decision, outcome.facts)
 
     def _response(
-        self, request: TriageRequest, received_at: dt.datetime, prediction: Prediction, outcome: RuleOutcome
+        self, request: TriageRequest, received_at: dt.datetime, prediction: Prediction, outcome: RuleOutcome,
+        rules_version: str,
     ) -> TriageResponse:
         day = received_at.astimezone(SHANGHAI).date()
         return TriageResponse(
@@ -122,5 +109,5 @@ class TriagePipeline:
                 flags=[Flag(code=f.code, reason=f.reason, rule=f.rule) for f in outcome.flags],
             ),
             rules_fired=list(outcome.rules_fired),
-            versions=Versions(model=self.classifier.version, rules=self.runner.rulebook.version),
+            versions=Versions(model=self.classifier.version, rules=rules_version),
         )

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.rulebook.conditions import All, Any_, Condition, FieldRef, Known, TextTest, Truthy
+from service.rulebook.conditions import (
+    All,
+    Any_,
+    Condition,
+    FieldRef,
+    Known,
+    TextTest,
+    Truthy,
+)
 from service.rulebook.model import Rulebook, Stage
 
 _OPS = {"!=": "$neq", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}

@@ -196,3 +196,46 @@ def walk(node: Condition):
     if isinstance(node, (All, Any_)):
         for item in node.items:
             yield from walk(item)
+
+
+def contradiction(node: Condition) -> str | None:
+    """Why a condition can never be true (one fact bound two incompatible ways), or None.
+
+    Only comparisons of one fact with literals inside one `and` are analysed;
+    that catches the usual slips (`headcount >= 50 and headcount < 10`,
+    `category == "政法" and category == "民政"`) without pretending to be a solver.
+    """
+    if isinstance(node, Any_):
+        reasons = [contradiction(item) for item in node.items]
+        return reasons[0] if all(reasons) else None
+    if not isinstance(node, All):
+        return None
+    for item in node.items:
+        reason = contradiction(item)
+        if reason:
+            return reason
+    by_field: dict[str, list[Compare]] = {}
+    for item in node.items:
+        if isinstance(item, Compare) and not isinstance(item.value, FieldRef):
+            by_field.setdefault(item.field, []).append(item)
+    for compares in by_field.values():
+        if not _satisfiable(compares):
+            return "'" + " and ".join(f"{c.field} {c.op} {c.value!r}" for c in compares) + "' can never be true"
+    return None
+
+
+def _satisfiable(compares: list[Compare]) -> bool:
+    """Whether some value passes every comparison: try the literals, values beside them, and a fresh one."""
+    probes: set = {c.value for c in compares} | {"\x00fresh"}
+    for c in compares:
+        if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+            probes |= {c.value - 0.5, c.value + 0.5}
+    return any(all(_holds(probe, c) for c in compares) for probe in probes)
+
+
+def _holds(value: Literal, compare: Compare) -> bool:
+    try:
+        return {"==": value == compare.value, "!=": value != compare.value, ">": value > compare.value,
+                ">=": value >= compare.value, "<": value < compare.value, "<=": value <= compare.value}[compare.op]
+    except TypeError:  # a probe of another type than the fact
+        return False

@@ -30,6 +30,7 @@ from service.rulebook.conditions import (
     Known,
     TextTest,
     Truthy,
+    contradiction,
     parse_condition,
     walk,
 )
@@ -154,6 +155,9 @@ class _StageChecker:
                     re.compile(item.pattern)
                 except re.error as exc:
                     self.report(json_path, f"invalid regular expression {item.pattern!r}: {exc}")
+        impossible = contradiction(node)
+        if impossible:
+            self.report(json_path, f"unreachable: {impossible}")
         return node
 
     def outputs(self, sets: dict, json_path) -> None:
@@ -207,6 +211,8 @@ def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, st
                 checker.value(name, value, where)
             parts.append(" or ".join(f"{name} == {json.dumps(v, ensure_ascii=False)}" for v in values))
         node = checker.condition(" and ".join(f"({p})" for p in parts), where) if parts else None
+        if table.get("hit_policy", "first") == "first":
+            _check_shadowed(table["rows"], row_no, len(inputs), checker, base)
         sets = dict(zip(outputs, row[len(inputs) :]))
         checker.outputs(sets, where)
         line = checker.source.locate(where)[0]
@@ -224,6 +230,28 @@ def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, st
             )
         )
     return rules
+
+
+def _check_shadowed(rows: list, row_no: int, width: int, checker: _StageChecker, base) -> None:
+    """With hit policy `first`, a row every case of which an earlier row already matches never applies."""
+
+    def values(cell) -> set | None:  # None = any value
+        return None if cell == "*" else set(cell if isinstance(cell, list) else [cell])
+
+    row = rows[row_no]
+    for earlier_no, earlier in enumerate(rows[:row_no]):
+        if len(earlier) < width:
+            continue
+        covers = all(
+            values(mine) is not None and (values(theirs) is None or values(mine) <= values(theirs))
+            or values(theirs) is None
+            for mine, theirs in zip(row[:width], earlier[:width])
+        )
+        if covers:
+            line = checker.source.locate((*base, "rows", earlier_no))[0]
+            checker.report((*base, "rows", row_no), f"unreachable: row {row_no + 1} never applies, because row "
+                           f"{earlier_no + 1} (line {line}) matches every case it does and the hit policy is first")
+            return
 
 
 def _version(directory: Path, files: list[Path]) -> str:

@@ -76,6 +76,15 @@ class RuleRunner:
             for test in rulebook.text_tests
         ]
 
+    @property
+    def ruleset_names(self) -> tuple[str, ...]:
+        return tuple(self._names.values())
+
+    def unregister(self) -> None:
+        """Free this rulebook's rulesets in the engine; the runner cannot decide cases afterwards."""
+        for name in self._names.values():
+            self._engine.unregister(name)
+
     def text_facts(self, text: str) -> dict[str, bool]:
         return {
             f"text_test_{i}": bool(p.search(text)) if kind == "matches" else p in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, select
@@ -52,6 +53,7 @@ class CaseRepository:
             title=request.title,
             channel=request.channel,
             region=request.region.model_dump(exclude_none=True) if request.region else None,
+            intake=self._intake(request),
             petitioner_key=self._petitioner_key(request),
             petitioner_masked=self._masked(request),
             category=decision.category.label,
@@ -72,6 +74,29 @@ class CaseRepository:
                 return existing
         return decision
 
+    def replayable(self, limit: int | None = None) -> list[TriageRequest]:
+        """Stored cases as requests again (newest first), for backtesting rules; identities are not replayed."""
+        query = select(CaseRecord).order_by(CaseRecord.received_at.desc()).limit(limit)
+        with self._sessions() as session:
+            return [
+                TriageRequest(
+                    case_id=r.case_id, content=r.content, title=r.title, channel=r.channel, received_at=r.received_at,
+                    region=r.region, headcount=(r.intake or {}).get("headcount"),
+                    visited_level=(r.intake or {}).get("visited_level"),
+                    petitioner={"age": r.intake["age"]} if (r.intake or {}).get("age") else None,
+                )
+                for r in session.scalars(query)
+            ]
+
+    def rules_fired(self, since: dt.datetime | None = None) -> Iterator[tuple[str, list[str]]]:
+        """(rules version, ids of the rules that fired) of every stored decision, oldest first."""
+        query = select(CaseRecord.rules_version, CaseRecord.decision).order_by(CaseRecord.received_at)
+        if since is not None:
+            query = query.where(CaseRecord.received_at >= since)
+        with self._sessions() as session:
+            for version, decision in session.execute(query.execution_options(yield_per=1000)):
+                yield version, decision.get("rules_fired", [])
+
     def count(self) -> int:
         with self._sessions() as session:
             return session.scalar(select(func.count()).select_from(CaseRecord)) or 0
@@ -80,6 +105,12 @@ class CaseRepository:
         p = request.petitioner
         identity = p and (p.id_number or p.id or p.phone)
         return keyed_hash(self._key, identity) if identity else None
+
+    @staticmethod
+    def _intake(request: TriageRequest) -> dict:
+        age = request.petitioner.age if request.petitioner else None
+        fields = {"headcount": request.headcount, "visited_level": request.visited_level, "age": age}
+        return {k: v for k, v in fields.items() if v is not None}
 
     @staticmethod
     def _masked(request: TriageRequest) -> dict | None:

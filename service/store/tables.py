@@ -22,6 +22,7 @@ class CaseRecord(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(16))
     region: Mapped[dict | None] = mapped_column(JSON)
+    intake: Mapped[dict | None] = mapped_column(JSON)  # headcount, visited level, age: what a replay needs
     petitioner_key: Mapped[str | None] = mapped_column(String(64), index=True)
     petitioner_masked: Mapped[dict | None] = mapped_column(JSON)
     category: Mapped[str] = mapped_column(String(32), index=True)

@@ -8,7 +8,12 @@ from fastapi import APIRouter, Body
 from pydantic import TypeAdapter, ValidationError
 
 from service.api.deps import PipelineDep
-from service.api.schemas import BatchItemError, BatchResponse, TriageRequest, TriageResponse
+from service.api.schemas import (
+    BatchItemError,
+    BatchResponse,
+    TriageRequest,
+    TriageResponse,
+)
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 MAX_BATCH = 1000

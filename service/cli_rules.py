@@ -1,0 +1,149 @@
+"""`triage rules …`: the analyst's tools. Every command takes --rules DIR (default: the active rules)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.config import Settings
+from service.errors import RulebookError, TriageError
+
+rules_app = typer.Typer(help="Check, test, backtest and measure rule sets.", no_args_is_help=True)
+
+RulesOption = Annotated[Path | None, typer.Option("--rules", envvar="TRIAGE_RULES_DIR", help="Rules directory (default: the active rules)")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+
+
+def _directory(rules: Path | None) -> Path:
+    return rules or Settings().rules_dir
+
+
+def _fail(exc: TriageError) -> None:
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(1)
+
+
+def _runner(directory: Path):
+    from service.engine.durable_adapter import DurableEngine
+    from service.rulebook.loader import load_rulebook
+    from service.rulebook.runner import RuleRunner
+
+    return RuleRunner(load_rulebook(directory), DurableEngine())
+
+
+@rules_app.command()
+def check(rules: RulesOption = None) -> None:
+    """Validate every rule file and rule test file; problems as file:line:col: message, exit 1."""
+    from service.rulebook.loader import load_rulebook
+    from service.rulebook.ruletests import load_tests
+
+    directory = _directory(rules)
+    problems = []
+    try:
+        book = load_rulebook(directory)
+    except RulebookError as exc:
+        problems += exc.problems
+    try:
+        tests = load_tests(directory)
+    except RulebookError as exc:
+        problems += exc.problems
+    if problems:
+        _fail(RulebookError(problems))
+    typer.echo(f"ok: {sum(1 for _ in book.rules())} rules in {len(book.stages)} stages, {len(tests)} rule tests, "
+               f"version {book.version}")
+
+
+@rules_app.command("test")
+def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing tests too")] = False,
+               as_json: JsonFlag = False) -> None:
+    """Run the rule tests (<rules>/tests/*_test.yaml); PASS/FAIL per test, coverage of rules; exit 1 on failure."""
+    from service.rulebook.ruletests import run_tests
+
+    directory = _directory(rules)
+    try:
+        report = run_tests(_runner(directory), directory)
+    except TriageError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render(verbose))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _stored_requests(data_dir: Path | None, database_url: str | None, limit: int | None):
+    from service.privacy import load_key
+    from service.store.repo import CaseRepository, make_engine
+
+    settings = Settings(**{k: v for k, v in {"data_dir": data_dir, "database_url": database_url}.items() if v})
+    return CaseRepository(make_engine(settings.resolved_database_url), load_key(settings.data_dir)), settings
+
+
+@rules_app.command()
+def backtest(
+    cases: Annotated[str, typer.Option(help="JSONL file of requests, or 'store' for the stored cases")],
+    rules: Annotated[Path, typer.Option("--rules", help="The candidate rules directory")],
+    active: Annotated[Path | None, typer.Option(envvar="TRIAGE_RULES_DIR", help="The active rules (default: the configured ones)")] = None,
+    model_dir: Annotated[Path | None, typer.Option(envvar="TRIAGE_MODEL_DIR", help="Model directory")] = None,
+    data_dir: Annotated[Path | None, typer.Option(envvar="TRIAGE_DATA_DIR", help="Data directory (for --cases store)")] = None,
+    database_url: Annotated[str | None, typer.Option(envvar="TRIAGE_DATABASE_URL", help="Store URL (for --cases store)")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many cases (newest stored first)")] = None,
+    sample: Annotated[int, typer.Option(help="Changed cases to show")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay historical cases under the candidate rules next to the active ones; report what changes."""
+    from service.cli import read_requests
+    from service.engine.durable_adapter import DurableEngine
+    from service.pipeline.classifier import Classifier
+    from service.rulebook.backtest import backtest as run_backtest
+    from service.rulebook.loader import load_rulebook
+    from service.rulebook.runner import RuleRunner
+
+    settings = Settings(**({"model_dir": model_dir} if model_dir else {}))
+    try:
+        if cases == "store":
+            requests = _stored_requests(data_dir, database_url, limit)[0].replayable(limit)
+        else:
+            requests = read_requests(Path(cases))[:limit]
+        engine = DurableEngine()
+        runners = [RuleRunner(load_rulebook(d), engine) for d in (active or settings.rules_dir, rules)]
+        report = run_backtest(requests, Classifier.load(settings.model_dir), *runners, sample_size=sample)
+    except TriageError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render())
+
+
+@rules_app.command()
+def stats(
+    rules: RulesOption = None,
+    data_dir: Annotated[Path | None, typer.Option(envvar="TRIAGE_DATA_DIR", help="Data directory")] = None,
+    database_url: Annotated[str | None, typer.Option(envvar="TRIAGE_DATABASE_URL", help="Store URL")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Per-rule hit counts over stored decisions, and the rules of this rule set that never fired."""
+    from collections import Counter
+
+    from service.rulebook.loader import load_rulebook
+
+    try:
+        book = load_rulebook(_directory(rules))
+        store = _stored_requests(data_dir, database_url, None)[0]
+        hits, by_version, decisions = Counter(), Counter(), 0
+        for version, fired in store.rules_fired():
+            decisions += 1
+            by_version[version] += 1
+            hits.update(fired)
+    except TriageError as exc:
+        _fail(exc)
+    ids = [rule.id for rule in book.rules()]
+    never = [rule for rule in ids if not hits[rule]]
+    if as_json:
+        typer.echo(json.dumps({"decisions": decisions, "rules_versions": dict(by_version),
+                               "hits": {rule: hits[rule] for rule in ids}, "never_fired": never,
+                               "unknown_rules": sorted(set(hits) - set(ids))}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{decisions} stored decisions; rules versions: " + ", ".join(f"{v} ({n})" for v, n in by_version.items()))
+    for rule in ids:
+        typer.echo(f"  {rule:<44} {hits[rule]:>7}")
+    typer.echo(f"never fired ({len(never)}): " + (", ".join(never) or "none"))

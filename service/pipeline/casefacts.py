@@ -1,0 +1,44 @@
+"""The facts one case puts before the rules: intake fields, text signals, classification.
+
+Shared by the live pipeline, rule tests, backtests and simulations, so that a
+rule test passes exactly when the service would decide the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from service.api.schemas import SHANGHAI, TriageRequest
+from service.pipeline.classifier import Prediction
+from service.pipeline.facts import Scalar, intake_facts, merge_facts
+from service.pipeline.normalize import normalize_text
+from service.rulebook.model import Rulebook
+
+
+def case_text(request: TriageRequest) -> str:
+    """Title and body, normalised: the text signals and text tests read."""
+    return normalize_text(f"{request.title or ''}\n{request.content}")
+
+
+def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Prediction,
+               received_at: dt.datetime) -> dict[str, Scalar]:
+    petitioner = request.petitioner
+    facts = merge_facts(
+        intake_facts(
+            channel=request.channel,
+            headcount=request.headcount,
+            visited_level=request.visited_level,
+            petitioner_age=petitioner.age if petitioner else None,
+            region_code=request.region.code if request.region else None,
+            received_at=received_at.astimezone(SHANGHAI),
+            calendar=rulebook.calendar,
+        ),
+        rulebook.lexicon.text_facts(case_text(request)),
+    )
+    facts.update(
+        category=prediction.label,
+        subcategory=prediction.subcategory or "",
+        confidence=prediction.confidence,
+        needs_review=prediction.needs_review,
+    )
+    return facts
