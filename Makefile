@@ -29,6 +29,8 @@ test: model
 bench: model
 	$(BIN)/python scripts/bench_batch.py
 	$(BIN)/python scripts/bench_api.py
+	$(BIN)/python scripts/bench_rules.py
+	$(BIN)/python scripts/bench_train.py
 
 clean:
 	rm -rf $(VENV) data

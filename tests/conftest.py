@@ -9,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api.main import create_app
+from service.api.schemas import SHANGHAI, TriageRequest
 from service.config import PROJECT_ROOT, Settings
 from service.engine.durable_adapter import DurableEngine
-from service.pipeline.facts import intake_facts, merge_facts
-from service.pipeline.normalize import normalize_text
+from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.classifier import Prediction
 from service.rulebook.loader import load_rulebook
 from service.rulebook.runner import RuleOutcome, RuleRunner
 
@@ -36,22 +37,16 @@ def decide(runner):
 
     def run(text: str, category: str = "城乡建设", subcategory: str = "", *, received: dt.date | None = None,
             **fields) -> RuleOutcome:
-        book = runner.rulebook
-        normalised = normalize_text(text)
-        facts = merge_facts(
-            intake_facts(
-                channel=fields.get("channel"),
-                headcount=fields.get("headcount"),
-                visited_level=fields.get("visited_level"),
-                petitioner_age=fields.get("age"),
-                region_code=None,
-                received_at=dt.datetime.combine(received or dt.date(2026, 6, 10), dt.time(10)),
-                calendar=book.calendar,
-            ),
-            book.lexicon.text_facts(normalised),
+        request = TriageRequest(
+            content=text,
+            channel=fields.get("channel"),
+            headcount=fields.get("headcount"),
+            visited_level=fields.get("visited_level"),
+            petitioner={"age": fields["age"]} if fields.get("age") else None,
+            received_at=dt.datetime.combine(received or dt.date(2026, 6, 10), dt.time(10), SHANGHAI),
         )
-        facts.update(category=category, subcategory=subcategory, confidence=0.9)
-        return runner.run(facts, normalised)
+        prediction = Prediction(category, subcategory, 0.9, (), False, None)
+        return runner.run(case_facts(runner.rulebook, request, prediction, request.received_at), case_text(request))
 
     return run
 

@@ -262,3 +262,22 @@ def test_analyst_round_trip_without_restarting_the_service(served, tmp_path):
     counts = json.loads(stats.stdout)
     assert counts["decisions"] == 1001 and counts["hits"]["routing.campus_bullying"] == 1
     assert counts["rules_versions"] == {before: 1000, after: 1}
+
+
+def test_check_rejects_more_range_tests_of_one_fact_than_the_engine_survives(rules_copy):
+    """durable-rules fails (error 303) when one case matches 64+ distinct range tests of one fact."""
+    many = "".join(f"  - id: risk.amount_band_{i}\n    when: amount_yuan >= {i * 1000}\n    then:\n      score: 0\n"
+                   for i in range(64))
+    risk = rules_copy / "risk.yaml"
+    risk.write_text(risk.read_text(encoding="utf-8").replace("rules:\n", "rules:\n" + many, 1), encoding="utf-8")
+    result = cli.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1 and "64 different range tests of 'amount_yuan'" in result.output
+
+
+def test_the_engine_limit_behind_that_check_is_real():
+    engine = DurableEngine()
+    rules = {f"r{i}": {"pri": 1, "all": [{"m": {"$gte": {"amount": i}}}]} for i in range(70)}
+    engine.register("limit-probe", rules)
+    assert len(engine.evaluate("limit-probe", {"amount": 62})) == 63
+    with pytest.raises(Exception, match="303"):
+        engine.evaluate("limit-probe", {"amount": 63})

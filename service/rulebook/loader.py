@@ -51,6 +51,9 @@ from service.rulebook.yamlfile import SourceFile, load_yaml, schema_problems
 # durable-rules hangs at 512 rules testing one attribute against constants, and
 # rejects messages with more than ~252 properties; stay well clear of both.
 MAX_RULES_PER_ATTRIBUTE = 500
+# Measured: one case matching more than 63 distinct range tests (>=, <, !=, …) of one fact in
+# one ruleset makes durable-rules fail with "error code: 303"; equality tests match one at a time.
+MAX_RANGE_TESTS_PER_ATTRIBUTE = 63
 MAX_FACTS = 230
 DEFAULT_PRIORITY = 100
 
@@ -372,14 +375,23 @@ def _outputs(rules: list[Rule], flags) -> set[str]:
 
 def _check_attribute_load(source: SourceFile, rules: list[Rule], problems: list[Problem]) -> None:
     per_attribute: Tally[str] = Tally()
+    range_tests: dict[str, set] = {}
     for rule in rules:
         if rule.condition is None:
             continue
-        fields = {n.field for n in walk(rule.condition) if isinstance(n, Compare) and not isinstance(n.value, FieldRef)}
-        per_attribute.update(fields)
+        compares = [n for n in walk(rule.condition) if isinstance(n, Compare) and not isinstance(n.value, FieldRef)]
+        per_attribute.update({n.field for n in compares})
+        for n in compares:
+            if n.op != "==":
+                range_tests.setdefault(n.field, set()).add((n.op, n.value))
     for name, count in per_attribute.items():
         if count >= MAX_RULES_PER_ATTRIBUTE:
             problems.append(source.problem((), f"{count} rules test '{name}'; the engine hangs at 512: split the table"))
+    for name, tests in range_tests.items():
+        if len(tests) > MAX_RANGE_TESTS_PER_ATTRIBUTE:
+            problems.append(source.problem((), f"{len(tests)} different range tests of '{name}' (>=, <, != …); the engine "
+                                               f"fails when more than {MAX_RANGE_TESTS_PER_ATTRIBUTE} match one case: "
+                                               "use fewer thresholds (bands) or a decision table"))
 
 
 def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
