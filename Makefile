@@ -30,6 +30,7 @@ bench: model
 	$(BIN)/python scripts/bench_batch.py
 	$(BIN)/python scripts/bench_api.py
 	$(BIN)/python scripts/bench_rules.py
+	$(BIN)/python scripts/bench_reload.py
 	$(BIN)/python scripts/bench_train.py
 
 clean:
