@@ -281,3 +281,17 @@ def test_the_engine_limit_behind_that_check_is_real():
     assert len(engine.evaluate("limit-probe", {"amount": 62})) == 63
     with pytest.raises(Exception, match="303"):
         engine.evaluate("limit-probe", {"amount": 63})
+
+
+def test_a_raise_table_takes_only_tier_and_level(rules_copy):
+    level = rules_copy / "level.yaml"
+    level.write_text(level.read_text(encoding="utf-8").replace("outputs: [level]", "outputs: [agency]"), encoding="utf-8")
+    result = cli.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1 and "level.yaml:" in result.output and "agency cannot be raised" in result.output
+
+
+def test_the_flag_combination_table_takes_the_highest_level(decide):
+    organised_group = decide("我们三十多人商量好了一起去市里反映征地款问题", "国土资源", "征地补偿")
+    assert organised_group.level == "red" and "level.by_flags#2" in organised_group.rules_fired
+    threat_alone = decide("再不给钱我就从楼上跳下去", "劳动和社会保障", "拖欠工资")
+    assert threat_alone.level in ("orange", "red") and "level.by_flags#1" in threat_alone.rules_fired

@@ -51,6 +51,7 @@ from service.rulebook.yamlfile import SourceFile, load_yaml, schema_problems
 # durable-rules hangs at 512 rules testing one attribute against constants, and
 # rejects messages with more than ~252 properties; stay well clear of both.
 MAX_RULES_PER_ATTRIBUTE = 500
+RAISABLE = {"tier", "level"}
 # Measured: one case matching more than 63 distinct range tests (>=, <, !=, …) of one fact in
 # one ruleset makes durable-rules fail with "error code: 303"; equality tests match one at a time.
 MAX_RANGE_TESTS_PER_ATTRIBUTE = 63
@@ -198,8 +199,14 @@ def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, st
     rules = []
     base = ("tables", index)
     inputs, outputs = table["inputs"], table["outputs"]
+    raising = table.get("action", "set") == "raise"
     for name in inputs:
         checker.field(name, (*base, "inputs"))
+    misplaced = set(outputs) - RAISABLE if raising else set(outputs) & {"level"}
+    if misplaced:
+        checker.report((*base, "outputs"), f"{', '.join(sorted(misplaced))} cannot be "
+                       + ("raised; a raise table outputs only tier and level" if raising else "set; use action: raise"))
+        return []
     for row_no, row in enumerate(table["rows"]):
         where = (*base, "rows", row_no)
         if len(row) != len(inputs) + len(outputs):
@@ -218,6 +225,8 @@ def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, st
             _check_shadowed(table["rows"], row_no, len(inputs), checker, base)
         sets = dict(zip(outputs, row[len(inputs) :]))
         checker.outputs(sets, where)
+        if raising and sets.get("level", LEVELS[0]) not in LEVELS:
+            checker.report(where, f"{sets['level']!r} is not a level; use one of {', '.join(LEVELS)}")
         line = checker.source.locate(where)[0]
         rules.append(
             Rule(
@@ -226,7 +235,7 @@ def _table_rules(table: dict, index: int, stage: str, checker: _StageChecker, st
                 priority=table.get("priority", DEFAULT_PRIORITY),
                 order=start_order + row_no,
                 condition=node,
-                actions=Actions(set=frozen_map(sets)),
+                actions=Actions(raise_=frozen_map(sets)) if raising else Actions(set=frozen_map(sets)),
                 source=f"{checker.source.name}:{line}",
                 table=table["id"],
                 hit_policy=table.get("hit_policy", "first"),
