@@ -32,14 +32,18 @@ def _alternation(words: list[str]) -> str:
 
 
 class Negation:
+    """A negation word right before a match, with up to two bridge words between: 从未申请过劳动仲裁."""
+
+    WINDOW = 8  # characters looked back from the match, within its clause
+
     def __init__(self, words: list[str], bridge: list[str]):
-        self._pattern = re.compile(rf"(?:{_alternation(words)})(?:{_alternation(bridge)})?$") if words else None
+        self._pattern = re.compile(rf"(?:{_alternation(words)})(?:{_alternation(bridge)}){{0,2}}$") if words else None
 
     def negates(self, text: str, start: int) -> bool:
         if self._pattern is None:
             return False
         clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-        return bool(self._pattern.search(text[max(clause_start, start - 5) : start]))
+        return bool(self._pattern.search(text[max(clause_start, start - self.WINDOW) : start]))
 
 
 class Signal:
@@ -99,12 +103,16 @@ class Counter:
 
     _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 
-    def __init__(self, units: list[str], not_followed_by: list[str] = (), not_preceded_by: list[str] = ()):
-        after = f"(?!{_alternation(list(not_followed_by))})" if not_followed_by else ""
-        before = f"(?<!{_alternation(list(not_preceded_by))}|[0-9])" if not_preceded_by else "(?<![0-9])"
-        self._pattern = re.compile(
-            rf"{before}(?P<num>{NUMBER_PATTERN})(?P<mult>万|亿)?(?:个)?(?:{_alternation(units)}){after}"
+    def __init__(self, units: list[str], not_followed_by: list[str] | dict[str, list[str]] = (),
+                 not_preceded_by: list[str] = ()):
+        """`not_followed_by` applies to every unit, or per unit when a mapping (人民 is no headcount, 名工人 is)."""
+        per_unit = not_followed_by if isinstance(not_followed_by, dict) else dict.fromkeys(units, list(not_followed_by))
+        unit_alternatives = "|".join(
+            re.escape(unit) + (f"(?!{_alternation(per_unit[unit])})" if per_unit.get(unit) else "")
+            for unit in sorted(units, key=len, reverse=True)
         )
+        before = f"(?<!{_alternation(list(not_preceded_by))}|[0-9])" if not_preceded_by else "(?<![0-9])"
+        self._pattern = re.compile(rf"{before}(?P<num>{NUMBER_PATTERN})(?P<mult>万|亿)?(?:个)?(?:{unit_alternatives})")
 
     def largest(self, text: str) -> Evidence | None:
         best = None
