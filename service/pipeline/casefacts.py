@@ -1,4 +1,4 @@
-"""The facts one case puts before the rules: intake fields, text signals, classification.
+"""The facts one case puts before the rules: intake fields, text signals, classification, history.
 
 Shared by the live pipeline, rule tests, backtests and simulations, so that a
 rule test passes exactly when the service would decide the same way.
@@ -11,6 +11,7 @@ import datetime as dt
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.pipeline.classifier import Prediction
 from service.pipeline.facts import Scalar, intake_facts, merge_facts
+from service.pipeline.history import History
 from service.pipeline.normalize import normalize_text
 from service.rulebook.model import Rulebook
 
@@ -21,7 +22,7 @@ def case_text(request: TriageRequest) -> str:
 
 
 def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Prediction,
-               received_at: dt.datetime) -> dict[str, Scalar]:
+               received_at: dt.datetime, history: History = History()) -> dict[str, Scalar]:
     petitioner = request.petitioner
     facts = merge_facts(
         intake_facts(
@@ -40,5 +41,6 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
         subcategory=prediction.subcategory or "",
         confidence=prediction.confidence,
         needs_review=prediction.needs_review,
+        **history.facts(),
     )
     return facts

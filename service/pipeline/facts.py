@@ -54,6 +54,18 @@ class BaseFacts(BaseModel):
     amount_yuan: int = 0
     amount_evidence: str = ""
     sensitive_period: str = ""
+    # From the case store (service.pipeline.history): this petitioner's earlier cases, cases from
+    # the same township/village and category, copies of the same text.
+    petitioner_cases_30d: int = 0
+    petitioner_cases_90d: int = 0
+    petitioner_cases_365d: int = 0
+    petitioner_same_category_365d: int = 0
+    petitioner_first_seen_days: int = 0
+    area_name: str = ""
+    area_cases_7d: int = 1
+    area_petitioners_7d: int = 1
+    area_petitioners_30d: int = 1
+    copy_cluster_size: int = 1
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.api.schemas import (
     SHANGHAI,
@@ -17,12 +17,14 @@ from service.api.schemas import (
     TriageResponse,
     Versions,
 )
+from service.pipeline.area import area_of
 from service.pipeline.calendar import deadline
 from service.pipeline.casefacts import case_facts, case_text
 from service.pipeline.classifier import Classifier, Prediction
+from service.pipeline.history import History
 from service.rulebook.active import ActiveRules
 from service.rulebook.runner import RuleOutcome, RuleRunner
-from service.store.repo import CaseRepository
+from service.store.repo import CaseContext, CaseRepository
 
 
 @dataclass
@@ -49,33 +51,46 @@ class TriagePipeline:
         return self.triage_many([request])[0]
 
     def triage_many(self, requests: list[TriageRequest]) -> list[TriageResponse]:
-        """Decide several cases (one classifier call for all); each is stored before it is returned."""
+        """Decide several cases (one classifier call for all); each is stored before it is returned.
+
+        With a store, each case is decided with its history (earlier cases of the petitioner, the
+        place, copies of the text) and stored in the same transaction, in request order.
+        """
         known = {r.case_id: self.store.get(r.case_id) for r in requests if r.case_id and self.store}
         fresh = [r for r in requests if not known.get(r.case_id)]
-        decided = iter(self._decide(fresh))
+        predictions = iter(self._predict(fresh))
         results = []
-        for request in requests:
-            stored = known.get(request.case_id)
-            if stored:
-                results.append(stored)
-                continue
-            decision = next(decided).decision
-            results.append(self.store.save(request, decision) if self.store else decision)
+        with self.rules.lease() as runner:  # one rule set for the whole batch, even if a reload lands meanwhile
+            for request in requests:
+                stored = known.get(request.case_id)
+                results.append(stored or self._decide_and_store(runner, request, next(predictions)))
         return results
 
     def explain(self, request: TriageRequest) -> Explanation:
-        return self._decide([request])[0]
+        """The decision and the facts the rules saw; nothing is stored (history counts as a first case)."""
+        with self.rules.lease() as runner:
+            return self._decide_one(runner, request, self._predict([request])[0], History())
 
-    def _decide(self, requests: list[TriageRequest]) -> list[Explanation]:
+    def _predict(self, requests: list[TriageRequest]) -> list[Prediction]:
         if not requests:
             return []
-        predictions = self.classifier.predict([r.title or "" for r in requests], [r.content for r in requests])
-        with self.rules.lease() as runner:  # one rule set for the whole batch, even if a reload lands meanwhile
-            return [self._decide_one(runner, r, p) for r, p in zip(requests, predictions)]
+        return self.classifier.predict([r.title or "" for r in requests], [r.content for r in requests])
 
-    def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction) -> Explanation:
+    def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction) -> TriageResponse:
+        if self.store is None:
+            return self._decide_one(runner, request, prediction, History()).decision
         received_at = request.received_at or dt.datetime.now(SHANGHAI)
-        facts = case_facts(runner.rulebook, request, prediction, received_at)
+        request = request.model_copy(update={"received_at": received_at})
+        region = request.region
+        area = area_of(case_text(request), region.code if region else None, _region_name(region))
+        if region and (region.township or region.village):  # the intake's own names win over the text's
+            area = replace(area, township=region.township or area.township, village=region.village or area.village)
+        context = CaseContext(request, received_at, prediction.label, area)
+        return self.store.decide_and_save(context, lambda history: self._decide_one(runner, request, prediction, history).decision)
+
+    def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, history: History) -> Explanation:
+        received_at = request.received_at or dt.datetime.now(SHANGHAI)
+        facts = case_facts(runner.rulebook, request, prediction, received_at, history)
         outcome = runner.run(facts, case_text(request))
         decision = self._response(request, received_at, prediction, outcome, runner.rulebook.version)
         return Explanation(decision, outcome.facts)
@@ -111,3 +126,11 @@ class TriagePipeline:
             rules_fired=list(outcome.rules_fired),
             versions=Versions(model=self.classifier.version, rules=rules_version),
         )
+
+
+def _region_name(region) -> str | None:
+    """The intake's region names joined (省市县), for the division lookup when no code is sent."""
+    if region is None:
+        return None
+    names = [region.province, region.city, region.county, region.township]
+    return "".join(n for n in names if n) or None

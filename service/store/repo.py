@@ -1,83 +1,298 @@
-"""Case repository: idempotent writes keyed by case_id, committed before the API answers."""
+"""Case repository: a case's history facts, its decision and its storage happen in one transaction.
+
+A case is decided and stored inside one write transaction that holds a
+database-wide write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+transaction lock). So a case always sees every case stored before it, even one
+stored a millisecond earlier by another worker process, which is what makes
+two halves of one cluster arriving at two workers still one cluster with one
+alert. The answer goes out only after the commit: an answered case is stored.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import Engine, and_, create_engine, event, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.api.schemas import TriageRequest, TriageResponse
+from service.pipeline.area import Area
+from service.pipeline.history import History
+from service.pipeline.nearcopy import COPY_JACCARD, bands, jaccard, shingles
 from service.privacy import keyed_hash, mask_id_number, mask_phone
-from service.store.tables import Base, CaseRecord
+from service.store.migrate import upgrade
+from service.store.tables import AlertRecord, CaseRecord, CopyBand, FeedbackRecord
+
+WRITE_LOCK = 726_455_002  # PostgreSQL advisory lock id that serialises case writes
+ALERT_RULE_PREFIX = "cluster."  # a fired rule with this id prefix records a cluster alert
+COPY_RULE_PREFIX = "cluster.copies"  # … per copy cluster; other cluster. rules per place and category
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
 
         @event.listens_for(engine, "connect")
-        def _wal(connection, _record):  # durable writes, readers don't block the writer
+        def _configure(connection, _record):
+            connection.isolation_level = None  # transactions are begun below, not by the driver
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+            cursor.execute("PRAGMA synchronous=FULL")  # a committed case survives a crash
+            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, across processes
 
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+@dataclass(frozen=True)
+class CaseContext:
+    """A case about to be decided: who, where, what, when."""
+
+    request: TriageRequest
+    received_at: dt.datetime
+    category: str
+    area: Area
+
+
 class CaseRepository:
     def __init__(self, engine: Engine, link_key: bytes):
-        Base.metadata.create_all(engine)
+        upgrade(engine)
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._key = link_key
 
-    def get(self, case_id: str) -> TriageResponse | None:
-        with self._sessions() as session:
-            record = session.get(CaseRecord, case_id)
-            return TriageResponse.model_validate(record.decision) if record else None
+    # ---- writing -------------------------------------------------------------------------------
 
-    def save(self, request: TriageRequest, decision: TriageResponse) -> TriageResponse:
-        """Store a decision; if the case_id is already stored, return the stored decision instead."""
-        record = CaseRecord(
+    def decide_and_save(self, context: CaseContext, decide: Callable[[History], TriageResponse]) -> TriageResponse:
+        """Compute the history, decide with it, store the case, its copy bands and any alert; one transaction.
+
+        A case_id stored meanwhile (a retry, another worker) returns the stored decision instead.
+        """
+        request = context.request
+        petitioner = self.petitioner_key(request)
+        grams = shingles(f"{request.title or ''}{request.content}")
+        case_bands = sorted(set(bands(grams)))
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    self._lock(session)
+                    if request.case_id and session.get(CaseRecord, request.case_id) is not None:
+                        raise _AlreadyStored
+                    root, cluster_size = self._copy_cluster(session, case_bands, grams)
+                    history = self._history(session, context, petitioner, cluster_size)
+                    decision = decide(history)
+                    record = self._record(request, decision, context.area, petitioner, root)
+                    session.add(record)
+                    session.flush()
+                    session.add_all(CopyBand(band=band, case_id=decision.case_id) for band in case_bands)
+                    if root and root != decision.case_id:
+                        session.query(CaseRecord).filter(CaseRecord.case_id == root, CaseRecord.copy_cluster.is_(None)) \
+                            .update({CaseRecord.copy_cluster: root})
+                    self._alerts(session, record, decision, context, history)
+            except (_AlreadyStored, IntegrityError):
+                stored = self.get(request.case_id) if request.case_id else None
+                if stored is None:
+                    raise
+                return stored
+        return decision
+
+    def _lock(self, session: Session) -> None:
+        if session.bind.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": WRITE_LOCK})
+
+    def _copy_cluster(self, session: Session, case_bands: list[str], grams: set[str]) -> tuple[str | None, int]:
+        """The cluster root (first case) this text copies, and the cluster's size with this case."""
+        candidates = session.scalars(select(CopyBand.case_id).where(CopyBand.band.in_(case_bands)).distinct()).all()
+        best: tuple[float, dt.datetime, CaseRecord] | None = None
+        for record in session.scalars(select(CaseRecord).where(CaseRecord.case_id.in_(candidates))):
+            similarity = jaccard(grams, shingles(f"{record.title or ''}{record.content}"))
+            if similarity >= COPY_JACCARD and (best is None or (similarity, -record.received_at.timestamp()) > best[:2]):
+                best = (similarity, -record.received_at.timestamp(), record)
+        if best is None:
+            return None, 1
+        root = best[2].copy_cluster or best[2].case_id
+        members = session.scalar(select(func.count()).select_from(CaseRecord).where(
+            (CaseRecord.copy_cluster == root) | (CaseRecord.case_id == root)))
+        return root, (members or 1) + 1
+
+    def _history(self, session: Session, context: CaseContext, petitioner: str | None, cluster_size: int) -> History:
+        when = context.received_at.astimezone(dt.UTC)
+        counts: dict[str, int] = {}
+        if petitioner:
+            earlier = select(CaseRecord.received_at, CaseRecord.category).where(
+                CaseRecord.petitioner_key == petitioner, CaseRecord.received_at <= when,
+                CaseRecord.received_at > when - dt.timedelta(days=3650))
+            rows = session.execute(earlier).all()
+            ages = [(when - _aware(r.received_at)).days for r in rows]
+            counts = {
+                "petitioner_cases_30d": sum(a < 30 for a in ages),
+                "petitioner_cases_90d": sum(a < 90 for a in ages),
+                "petitioner_cases_365d": sum(a < 365 for a in ages),
+                "petitioner_same_category_365d": sum(a < 365 and r.category == context.category for a, r in zip(ages, rows)),
+                "petitioner_first_seen_days": max(ages, default=0),
+            }
+        place = {}
+        same_place = self._same_place(context.area)
+        if same_place is not None:
+            nearby = select(CaseRecord.received_at, CaseRecord.petitioner_key, CaseRecord.case_id).where(
+                same_place, CaseRecord.category == context.category,
+                CaseRecord.received_at <= when, CaseRecord.received_at > when - dt.timedelta(days=30))
+            rows = session.execute(nearby).all()
+            week = [r for r in rows if when - _aware(r.received_at) < dt.timedelta(days=7)]
+            me = petitioner or "this case"
+            place = {
+                "area_name": context.area.village or context.area.township,
+                "area_cases_7d": len(week) + 1,
+                "area_petitioners_7d": len({r.petitioner_key or r.case_id for r in week} | {me}),
+                "area_petitioners_30d": len({r.petitioner_key or r.case_id for r in rows} | {me}),
+            }
+        return History(**counts, **place, copy_cluster_size=cluster_size)
+
+    def _alerts(self, session: Session, record: CaseRecord, decision: TriageResponse, context: CaseContext,
+                history: History) -> None:
+        """Record an alert once per cluster when a `cluster.` rule fired; later cases join its case list."""
+        now = dt.datetime.now(dt.UTC)
+        for rule in (r for r in decision.rules_fired if r.startswith(ALERT_RULE_PREFIX)):
+            reason = next((f.reason for f in decision.risk.flags if f.rule == rule), rule)
+            if rule.startswith(COPY_RULE_PREFIX) and record.copy_cluster:
+                key, area = f"copies|{record.copy_cluster}", history.area_name or None
+                members = session.scalars(select(CaseRecord.case_id).where(
+                    (CaseRecord.copy_cluster == record.copy_cluster) | (CaseRecord.case_id == record.copy_cluster))).all()
+                existing = session.scalar(select(AlertRecord).where(AlertRecord.key == key))
+            else:
+                # An area cluster has no fixed root: it is the alert that already holds one of its cases.
+                members = self._area_members(session, context)
+                key, area = f"area|{context.category}|{record.case_id}", history.area_name
+                recent = session.scalars(select(AlertRecord).where(
+                    AlertRecord.key.startswith(f"area|{context.category}|"),
+                    AlertRecord.updated_at > now - dt.timedelta(days=30))).all()
+                existing = next((alert for alert in recent if set(alert.case_ids) & set(members)), None)
+            if existing is None:
+                session.add(AlertRecord(key=key, kind=rule, created_at=now, updated_at=now, area=area,
+                                        category=context.category, reason=reason, case_ids=sorted(set(members))))
+            else:
+                existing.case_ids = sorted(set(existing.case_ids) | set(members))
+                existing.updated_at = now
+
+    @staticmethod
+    def _same_place(area: Area):
+        """Cases from the same village/community, or the same township, in the same county when known; None without a place."""
+        conditions = []
+        if area.village:
+            conditions.append(CaseRecord.area_village == area.village)
+        if area.township:
+            conditions.append(CaseRecord.area_township == area.township)
+        if not conditions:
+            return None
+        place = or_(*conditions)
+        if area.county:
+            place = and_(place, or_(CaseRecord.area_county == area.county, CaseRecord.area_county.is_(None)))
+        return place
+
+    def _area_members(self, session: Session, context: CaseContext) -> list[str]:
+        when = context.received_at.astimezone(dt.UTC)
+        query = select(CaseRecord.case_id).where(self._same_place(context.area), CaseRecord.category == context.category,
+                                                 CaseRecord.received_at > when - dt.timedelta(days=7),
+                                                 CaseRecord.received_at <= when)
+        return list(session.scalars(query.order_by(CaseRecord.received_at, CaseRecord.case_id)).all())
+
+    def _record(self, request: TriageRequest, decision: TriageResponse, area: Area, petitioner: str | None,
+                root: str | None) -> CaseRecord:
+        codes = [flag.code for flag in decision.risk.flags]
+        return CaseRecord(
             case_id=decision.case_id,
-            received_at=decision.received_at,
+            received_at=decision.received_at.astimezone(dt.UTC),  # SQLite keeps no offset: store UTC
             stored_at=dt.datetime.now(dt.UTC),
             content=request.content,
             title=request.title,
             channel=request.channel,
             region=request.region.model_dump(exclude_none=True) if request.region else None,
             intake=self._intake(request),
-            petitioner_key=self._petitioner_key(request),
+            petitioner_key=petitioner,
             petitioner_masked=self._masked(request),
+            area_county=area.county or None,
+            area_township=area.township or None,
+            area_village=area.village or None,
+            copy_cluster=root,
             category=decision.category.label,
             level=decision.risk.level,
+            flags="," + ",".join(codes) + "," if codes else "",
             model_version=decision.versions.model,
             rules_version=decision.versions.rules,
             decision=decision.model_dump(mode="json"),
         )
-        with self._sessions() as session:
+
+    def add_feedback(self, case_id: str, by: str, **corrections) -> FeedbackRecord | None:
+        """Store a handler's correction; None when the case is unknown."""
+        with self._sessions() as session, session.begin():
+            if session.get(CaseRecord, case_id) is None:
+                return None
+            record = FeedbackRecord(case_id=case_id, by=by, created_at=dt.datetime.now(dt.UTC), **corrections)
             session.add(record)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                existing = self.get(decision.case_id)
-                if existing is None:
-                    raise
-                return existing
-        return decision
+        return record
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def get(self, case_id: str) -> TriageResponse | None:
+        with self._sessions() as session, session.begin():
+            record = session.get(CaseRecord, case_id)
+            return TriageResponse.model_validate(record.decision) if record else None
+
+    def record(self, case_id: str) -> CaseRecord | None:
+        with self._sessions() as session, session.begin():
+            return session.get(CaseRecord, case_id)
+
+    def search(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None, region: str | None = None,
+               category: str | None = None, level: str | None = None, flag: str | None = None,
+               limit: int = 50, offset: int = 0) -> tuple[int, list[CaseRecord]]:
+        """Stored cases matching every given filter, newest first; the total and one page."""
+        query = select(CaseRecord)
+        if since:
+            query = query.where(CaseRecord.received_at >= since)
+        if until:
+            query = query.where(CaseRecord.received_at < until)
+        if region:
+            query = query.where(CaseRecord.area_county.startswith(region) | (CaseRecord.area_township == region)
+                                | (CaseRecord.area_village == region))
+        if category:
+            query = query.where(CaseRecord.category == category)
+        if level:
+            query = query.where(CaseRecord.level == level)
+        if flag:
+            query = query.where(CaseRecord.flags.contains(f",{flag},"))
+        with self._sessions() as session, session.begin():
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            page = session.scalars(query.order_by(CaseRecord.received_at.desc(), CaseRecord.case_id)
+                                   .limit(limit).offset(offset)).all()
+        return total, list(page)
+
+    def alerts(self) -> list[AlertRecord]:
+        with self._sessions() as session, session.begin():
+            return list(session.scalars(select(AlertRecord).order_by(AlertRecord.created_at)).all())
+
+    def corrected(self) -> list[tuple[CaseRecord, FeedbackRecord]]:
+        """Cases with a category correction, each with its newest correction."""
+        with self._sessions() as session, session.begin():
+            rows = session.execute(select(CaseRecord, FeedbackRecord).join(FeedbackRecord)
+                                   .where(FeedbackRecord.category.is_not(None))
+                                   .order_by(FeedbackRecord.case_id, FeedbackRecord.created_at, FeedbackRecord.id)).all()
+        newest = {case.case_id: (case, feedback) for case, feedback in rows}
+        return list(newest.values())
 
     def replayable(self, limit: int | None = None) -> list[TriageRequest]:
         """Stored cases as requests again (newest first), for backtesting rules; identities are not replayed."""
         query = select(CaseRecord).order_by(CaseRecord.received_at.desc()).limit(limit)
-        with self._sessions() as session:
+        with self._sessions() as session, session.begin():
             return [
                 TriageRequest(
                     case_id=r.case_id, content=r.content, title=r.title, channel=r.channel, received_at=r.received_at,
@@ -93,15 +308,17 @@ class CaseRepository:
         query = select(CaseRecord.rules_version, CaseRecord.decision).order_by(CaseRecord.received_at)
         if since is not None:
             query = query.where(CaseRecord.received_at >= since)
-        with self._sessions() as session:
+        with self._sessions() as session, session.begin():
             for version, decision in session.execute(query.execution_options(yield_per=1000)):
                 yield version, decision.get("rules_fired", [])
 
     def count(self) -> int:
-        with self._sessions() as session:
+        with self._sessions() as session, session.begin():
             return session.scalar(select(func.count()).select_from(CaseRecord)) or 0
 
-    def _petitioner_key(self, request: TriageRequest) -> str | None:
+    # ---- personal data -------------------------------------------------------------------------
+
+    def petitioner_key(self, request: TriageRequest) -> str | None:
         p = request.petitioner
         identity = p and (p.id_number or p.id or p.phone)
         return keyed_hash(self._key, identity) if identity else None
@@ -123,3 +340,12 @@ class CaseRepository:
         if p.id_number:
             masked["id_number"] = mask_id_number(p.id_number)
         return {k: v for k, v in masked.items() if v is not None}
+
+
+class _AlreadyStored(Exception):
+    pass
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes (stored as UTC); PostgreSQL returns aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

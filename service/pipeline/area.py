@@ -1,0 +1,61 @@
+"""Where a case comes from: county from the intake region or, failing that, the text; township and village from the text.
+
+Province/city/county names and codes come from cpca (a maintained library with
+the national division table). Townships (镇/乡/街道) and villages or
+communities (村/社区/小区) are below what any such table lists reliably, so they
+are read with patterns; they are what lets single petitions from one place
+form a cluster even when the caller sent bare text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# A place name is a run of Han characters that are not themselves division suffixes or
+# function words, so 「湖北省枣阳市吴店镇钟郢村」 yields 吴店镇 and 钟郢村.
+_NAME = r"[^\W\da-zA-Z_省市县区旗镇乡村街道的是在我你他们和与及从到去向住于了]{2,5}"
+TOWNSHIP = re.compile(rf"({_NAME}(?:街道|镇|乡))(?!长|政府|党委|干部|领导|派出所|卫生院|中学|小学)")
+VILLAGE = re.compile(rf"({_NAME}(?:村|社区|小区))(?!民|委|干部|里|子|口|长|医)")
+NOT_A_PLACE = ("我们", "你们", "他们", "本村", "该村", "全村", "农村", "城乡", "这个", "那个", "一个", "乡下", "城镇", "各镇",
+               "同村", "邻村", "新农村", "整个", "附近", "周边", "各乡", "本镇", "该镇", "乡镇")
+
+
+@dataclass(frozen=True)
+class Area:
+    county: str = ""  # adcode when known ("420683"), else a county name
+    township: str = ""
+    village: str = ""
+
+    @property
+    def key(self) -> str:
+        """The clustering key: the township within its county, or the village when no township is named."""
+        place = self.township or self.village
+        return f"{self.county}/{place}" if place else ""
+
+
+@lru_cache(maxsize=1)
+def _cpca():
+    import cpca  # loads its division table (~0.2 s) on first use
+
+    return cpca
+
+
+def _named(text: str, pattern: re.Pattern) -> str:
+    for match in pattern.finditer(text):
+        name = match.group(1)
+        if not any(name.startswith(word) or name == word for word in NOT_A_PLACE):
+            return name
+    return ""
+
+
+def area_of(text: str, region_code: str | None = None, region_name: str | None = None) -> Area:
+    """The area of a case: intake region first (code, then name), then the text."""
+    county = region_code or ""
+    if not county:
+        record = _cpca().transform([region_name or text[:300]]).to_dict("records")[0]
+        code = record.get("adcode")
+        county = code if isinstance(code, str) and not (isinstance(code, float) and math.isnan(code)) else ""
+    return Area(county=county, township=_named(text, TOWNSHIP), village=_named(text, VILLAGE))
