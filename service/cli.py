@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from service.cli_rules import rules_app
-from service.config import Settings
+from service.config import PROJECT_ROOT, Settings
 from service.errors import TriageError
 
 app = typer.Typer(help="Risk triage and routing for Chinese petitions (信访).", no_args_is_help=True)
@@ -163,22 +163,51 @@ LabelColumn = Annotated[str, typer.Option(help="Column with the label")]
 LabelledFile = Annotated[Path, typer.Option(help="Labelled .csv, .tsv or .jsonl file, or a directory of them")]
 
 
+FromStore = Annotated[bool, typer.Option("--from-store", help="Use the cases handlers corrected in the case store")]
+BUNDLED_CORPUS = PROJECT_ROOT / "training" / "corpus"
+
+
+def _corrections(data_dir: Path | None, database_url: str | None) -> list[dict]:
+    from service.runtime import open_store
+    from training.data import corrected_rows
+
+    rows = corrected_rows(open_store(_settings(data_dir, database_url, None, None)))
+    if not rows:
+        raise TriageError("the case store has no corrected cases yet (POST /v1/cases/{id}/feedback with a category)")
+    return rows
+
+
 @app.command()
 def train(
-    data: LabelledFile,
     out: Annotated[Path, typer.Option(help="Directory for the model artifact and its card")],
+    data: Annotated[Path | None, typer.Option(help="Labelled .csv, .tsv or .jsonl file, or a directory of them "
+                                                    "(default with --from-store: the bundled corpus)")] = None,
     text_column: TextColumn = "text",
     title_column: TitleColumn = "title",
     label_column: LabelColumn = "label",
     subcategory_column: Annotated[str, typer.Option(help="Column with the second-level type (optional)")] = "subcategory",
+    from_store: FromStore = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """Train a classifier on any labelled file, with any label set; writes a versioned artifact and model card."""
-    from training.data import Columns, read_labelled
+    """Train a classifier on any labelled file, with any label set; writes a versioned artifact and model card.
+
+    With --from-store, the handlers' corrected cases are added to the data (the bundled corpus by default).
+    """
+    from training.data import Columns, labelled, read_rows
     from training.train import train as train_model
 
+    if data is None and not from_store:
+        typer.echo("give --data FILE, or --from-store", err=True)
+        raise typer.Exit(2)
+    columns = Columns(text_column, title_column, label_column, subcategory_column)
     try:
-        labelled = read_labelled(data, Columns(text_column, title_column, label_column, subcategory_column))
-        card = train_model(labelled, out)
+        source = data or BUNDLED_CORPUS
+        rows = read_rows(source)
+        if from_store:
+            rows += [{columns.title: r["title"], columns.text: r["text"], columns.label: r["label"],
+                      columns.subcategory: r["subcategory"]} for r in _corrections(data_dir, database_url)]
+        card = train_model(labelled(rows, source, columns), out)
     except TriageError as exc:
         _fail(exc)
     summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "cross_validation", "review")}
@@ -187,24 +216,33 @@ def train(
 
 @app.command()
 def evaluate(
-    data: LabelledFile,
+    data: Annotated[Path | None, typer.Option(help="Labelled .csv, .tsv or .jsonl file, or a directory of them")] = None,
     model: Annotated[Path | None, typer.Option(envvar="TRIAGE_MODEL_DIR", help="Model directory (default: the served model)")] = None,
     text_column: TextColumn = "text",
     title_column: TitleColumn = "title",
     label_column: LabelColumn = "label",
     plot: Annotated[Path | None, typer.Option(help="Also draw the confusion matrix and reliability curve to this PNG")] = None,
+    from_store: FromStore = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """Score a model on labelled data; prints a JSON report (accuracy, macro-F1, per label, confusion matrix)."""
+    """Score a model on labelled data, or with --from-store on the cases handlers corrected; prints a JSON report."""
     from service.pipeline.classifier import Classifier
-    from training.data import Columns, read_labelled
+    from training.data import Columns, labelled, read_labelled
     from training.evaluate import report, score
 
+    if (data is None) == (not from_store):
+        typer.echo("give --data FILE or --from-store (one of them)", err=True)
+        raise typer.Exit(2)
     try:
         classifier = Classifier.load(model or Settings().model_dir)
-        labelled = read_labelled(data, Columns(text_column, title_column, label_column, None), require_labels=1)
+        if from_store:
+            dataset = labelled(_corrections(data_dir, database_url), "the case store's corrections", require_labels=1)
+        else:
+            dataset = read_labelled(data, Columns(text_column, title_column, label_column, None), require_labels=1)
     except TriageError as exc:
         _fail(exc)
-    result = report(classifier, labelled, score(classifier, labelled))
+    result = report(classifier, dataset, score(classifier, dataset))
     if plot is not None:
         from training.plots import plot_evaluation
 

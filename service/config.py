@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     rules_dir: Path = Field(default=PROJECT_ROOT / "rules")
     review_threshold: float | None = Field(
         default=None, ge=0, le=1, description="Override the model's own review threshold"
+    )
+    api_keys: dict[str, Literal["intake", "analyst", "admin"]] = Field(
+        default_factory=dict,
+        description='API key → role, e.g. {"k1": "intake", "k2": "analyst"} (JSON in TRIAGE_API_KEYS). '
+        "Empty: no authentication, for a single-user local setup.",
     )
     rules_pretest_timeout: float = Field(
         default=60.0, gt=0, description="Seconds a candidate rule set may take on its tests in the child process"

@@ -21,6 +21,12 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
 
 
+def mask_identifier(value: str) -> str:
+    """A caller's petitioner id, shown only by its ends: P2026****17."""
+    value = value.strip()
+    return f"{value[:max(1, len(value) // 4)]}****{value[-2:]}" if len(value) > 4 else "****"
+
+
 def mask_id_number(id_number: str) -> str:
     value = id_number.strip()
     return f"{value[:3]}{'*' * max(len(value) - 7, 0)}{value[-4:]}" if len(value) > 7 else "****"

@@ -18,7 +18,10 @@ def build_pipeline(settings: Settings, *, with_store: bool = True) -> TriagePipe
     classifier = Classifier.load(settings.model_dir, settings.review_threshold)
     rules = ActiveRules(settings.rules_dir, DurableEngine(),
                         pretest=functools.partial(pretest, timeout=settings.rules_pretest_timeout))
-    store = None
-    if with_store:
-        store = CaseRepository(make_engine(settings.resolved_database_url), load_key(settings.data_dir))
+    store = open_store(settings) if with_store else None
     return TriagePipeline(classifier, rules, store)
+
+
+def open_store(settings: Settings) -> CaseRepository:
+    """The case store the settings name, migrated to the newest schema."""
+    return CaseRepository(make_engine(settings.resolved_database_url), load_key(settings.data_dir))

@@ -64,16 +64,31 @@ def _rows(path: Path) -> list[dict]:
     raise ModelError(f"{path}: unsupported file type; use .csv, .tsv or .jsonl")
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a file, or of a directory's .jsonl/.csv/.tsv files in name order."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"{path}: no such file or directory")
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".jsonl", ".csv", ".tsv")) if path.is_dir() else [path]
+    return [row for file in files for row in _rows(file)]
+
+
+def corrected_rows(store) -> list[dict]:
+    """Cases a handler re-labelled (`POST /v1/cases/{id}/feedback`), as training rows with the corrected label."""
+    return [{"title": case.title or "", "text": case.content, "label": feedback.category,
+             "subcategory": feedback.subcategory or ""} for case, feedback in store.corrected()]
+
+
 def read_labelled(path: Path, columns: Columns = Columns(), *, require_labels: int = 2) -> LabelledData:
     """Rows with non-empty text and label; a clear error for anything unusable.
 
     `path` is a file, or a directory whose .jsonl/.csv/.tsv files are read in name order.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ModelError(f"{path}: no such file or directory")
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".jsonl", ".csv", ".tsv")) if path.is_dir() else [path]
-    rows = [row for file in files for row in _rows(file)]
+    return labelled(read_rows(path), Path(path), columns, require_labels=require_labels)
+
+
+def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *, require_labels: int = 2) -> LabelledData:
+    """LabelledData from rows already read; `path` names their source in error messages."""
     if not rows:
         raise ModelError(f"{path}: the file has no rows")
     present = set().union(*(row.keys() for row in rows))

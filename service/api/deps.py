@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
 
 from service.pipeline.triage import TriagePipeline
 
@@ -14,3 +15,27 @@ def get_pipeline(request: Request) -> TriagePipeline:
 
 
 PipelineDep = Annotated[TriagePipeline, Depends(get_pipeline)]
+
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from TRIAGE_API_KEYS")
+
+
+def require(*roles: str):
+    """A dependency admitting callers whose API key has one of `roles` (admin always); open without keys."""
+
+    def check(request: Request, key: str | None = Security(_api_key)) -> str:
+        keys = request.app.state.settings.api_keys
+        if not keys:
+            return "admin"
+        role = keys.get(key or "")
+        if role is None:
+            raise HTTPException(401, "missing or unknown X-API-Key", headers={"WWW-Authenticate": "APIKey"})
+        if role != "admin" and role not in roles:
+            raise HTTPException(403, f"the role {role!r} may not do this; it needs one of: {', '.join(roles)}")
+        return role
+
+    return check
+
+
+IntakeRole = Depends(require("intake", "analyst"))
+AnalystRole = Depends(require("analyst"))

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from service import __version__
-from service.api.routes import meta, rules, triage
+from service.api.routes import cases, meta, rules, triage
 from service.config import Settings, get_settings
 from service.errors import TriageError
 from service.runtime import build_pipeline
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pipeline = build_pipeline(settings)
+        if not settings.api_keys:
+            log.warning("no TRIAGE_API_KEYS configured: every caller has every role")
         loop = asyncio.get_running_loop()
         # Signals reach only the main thread's loop (a server's); an in-process test client runs elsewhere.
         on_main_thread = threading.current_thread() is threading.main_thread()
@@ -52,9 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "department, sets deadlines and flags risk, each flag with its reason.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     app.include_router(triage.router)
     app.include_router(meta.router)
     app.include_router(rules.router)
+    app.include_router(cases.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -182,3 +182,58 @@ class SimulateResponse(BaseModel):
     tests_passed: int
     tests_failed: int
     decisions: list[SimulatedDecision]
+
+
+class CaseView(BaseModel):
+    """A stored case as analysts see it: text with phone and ID numbers masked, petitioner masked."""
+
+    case_id: str
+    received_at: dt.datetime
+    title: str | None
+    content: str
+    channel: str | None
+    area: dict[str, str]
+    petitioner: dict | None
+    copy_cluster: str | None
+    decision: TriageResponse
+
+
+class CasePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    cases: list[CaseView]
+
+
+class FeedbackRequest(BaseModel):
+    """A handler's correction. Give at least one of category, subcategory, department, flags."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    by: str = Field(min_length=1, max_length=64, description="Who corrects (a handler's id, not a name)")
+    category: str | None = Field(default=None, min_length=1, max_length=32)
+    subcategory: str | None = Field(default=None, min_length=1, max_length=32)
+    department: str | None = Field(default=None, min_length=1, max_length=64)
+    flags: list[str] | None = Field(default=None, max_length=20, description="The flags the case should carry")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackView(BaseModel):
+    id: int
+    case_id: str
+    created_at: dt.datetime
+    by: str
+    category: str | None
+    subcategory: str | None
+    department: str | None
+    flags: list[str] | None
+
+
+class AlertView(BaseModel):
+    id: int
+    kind: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    area: str | None
+    category: str | None
+    reason: str
+    case_ids: list[str]

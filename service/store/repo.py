@@ -23,7 +23,7 @@ from service.api.schemas import TriageRequest, TriageResponse
 from service.pipeline.area import Area
 from service.pipeline.history import History
 from service.pipeline.nearcopy import COPY_JACCARD, bands, jaccard, shingles
-from service.privacy import keyed_hash, mask_id_number, mask_phone
+from service.privacy import keyed_hash, mask_id_number, mask_identifier, mask_phone
 from service.store.migrate import upgrade
 from service.store.tables import AlertRecord, CaseRecord, CopyBand, FeedbackRecord
 
@@ -334,7 +334,7 @@ class CaseRepository:
         p = request.petitioner
         if p is None:
             return None
-        masked = {"id": p.id, "age": p.age}
+        masked = {"id": mask_identifier(p.id) if p.id else None, "age": p.age}
         if p.phone:
             masked["phone"] = mask_phone(p.phone)
         if p.id_number:

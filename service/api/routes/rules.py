@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import JSONResponse
 
-from service.api.deps import PipelineDep
+from service.api.deps import AnalystRole, PipelineDep
 from service.api.schemas import (
     Flag,
     ReloadRequest,
@@ -24,7 +24,7 @@ from service.errors import Problem, RulebookError
 from service.rulebook.active import ActiveRuleSet
 from service.rulebook.isolated import RulesRejected, run_isolated
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"])
+router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[AnalystRole])
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 from pydantic import TypeAdapter, ValidationError
 
-from service.api.deps import PipelineDep
+from service.api.deps import IntakeRole, PipelineDep
 from service.api.schemas import (
     BatchItemError,
     BatchResponse,
@@ -15,7 +15,7 @@ from service.api.schemas import (
     TriageResponse,
 )
 
-router = APIRouter(prefix="/v1/triage", tags=["triage"])
+router = APIRouter(prefix="/v1/triage", tags=["triage"], dependencies=[IntakeRole])
 MAX_BATCH = 1000
 _request = TypeAdapter(TriageRequest)
 
