@@ -248,3 +248,7 @@ def evaluate(
 
         plot_evaluation(result, plot)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    app()
