@@ -32,6 +32,7 @@ bench: model
 	$(BIN)/python scripts/bench_rules.py
 	$(BIN)/python scripts/bench_reload.py
 	$(BIN)/python scripts/bench_train.py
+	$(BIN)/python scripts/bench_store.py
 
 clean:
 	rm -rf $(VENV) data
