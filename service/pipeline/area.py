@@ -9,7 +9,6 @@ form a cluster even when the caller sent bare text.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,11 +50,20 @@ def _named(text: str, pattern: re.Pattern) -> str:
     return ""
 
 
+def areas_of(cases: list[tuple[str, str | None, str | None]]) -> list[Area]:
+    """Areas of several cases at once, each (text, region code, region name): the intake region first
+    (code, then names), then the text. One division lookup for all: it is the costly part."""
+    lookups = [(i, name or text[:300]) for i, (text, code, name) in enumerate(cases) if not code]
+    found: dict[int, str] = {}
+    if lookups:
+        records = _cpca().transform([source for _, source in lookups]).to_dict("records")
+        for (i, _), record in zip(lookups, records):
+            code = record.get("adcode")
+            found[i] = code if isinstance(code, str) else ""  # cpca gives NaN when it finds nothing
+    return [Area(county=code or found.get(i, ""), township=_named(text, TOWNSHIP), village=_named(text, VILLAGE))
+            for i, (text, code, _) in enumerate(cases)]
+
+
 def area_of(text: str, region_code: str | None = None, region_name: str | None = None) -> Area:
-    """The area of a case: intake region first (code, then name), then the text."""
-    county = region_code or ""
-    if not county:
-        record = _cpca().transform([region_name or text[:300]]).to_dict("records")[0]
-        code = record.get("adcode")
-        county = code if isinstance(code, str) and not (isinstance(code, float) and math.isnan(code)) else ""
-    return Area(county=county, township=_named(text, TOWNSHIP), village=_named(text, VILLAGE))
+    """The area of one case (see `areas_of`)."""
+    return areas_of([(text, region_code, region_name)])[0]

@@ -17,7 +17,7 @@ from service.api.schemas import (
     TriageResponse,
     Versions,
 )
-from service.pipeline.area import area_of
+from service.pipeline.area import Area, areas_of
 from service.pipeline.calendar import deadline
 from service.pipeline.casefacts import case_facts, case_text
 from service.pipeline.classifier import Classifier, Prediction
@@ -59,11 +59,12 @@ class TriagePipeline:
         known = {r.case_id: self.store.get(r.case_id) for r in requests if r.case_id and self.store}
         fresh = [r for r in requests if not known.get(r.case_id)]
         predictions = iter(self._predict(fresh))
+        areas = iter(self._areas(fresh))
         results = []
         with self.rules.lease() as runner:  # one rule set for the whole batch, even if a reload lands meanwhile
             for request in requests:
                 stored = known.get(request.case_id)
-                results.append(stored or self._decide_and_store(runner, request, next(predictions)))
+                results.append(stored or self._decide_and_store(runner, request, next(predictions), next(areas)))
         return results
 
     def explain(self, request: TriageRequest) -> Explanation:
@@ -76,15 +77,21 @@ class TriagePipeline:
             return []
         return self.classifier.predict([r.title or "" for r in requests], [r.content for r in requests])
 
-    def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction) -> TriageResponse:
+    def _areas(self, requests: list[TriageRequest]) -> list[Area | None]:
+        """Where each case comes from (only needed with a store: areas feed history facts)."""
         if self.store is None:
+            return [None] * len(requests)
+        found = areas_of([(case_text(r), r.region.code if r.region else None, _region_name(r.region)) for r in requests])
+        return [replace(area, township=r.region.township or area.township, village=r.region.village or area.village)
+                if r.region else area  # the intake's own names win over the text's
+                for r, area in zip(requests, found)]
+
+    def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction,
+                          area: Area | None) -> TriageResponse:
+        if self.store is None or area is None:
             return self._decide_one(runner, request, prediction, History()).decision
         received_at = request.received_at or dt.datetime.now(SHANGHAI)
         request = request.model_copy(update={"received_at": received_at})
-        region = request.region
-        area = area_of(case_text(request), region.code if region else None, _region_name(region))
-        if region and (region.township or region.village):  # the intake's own names win over the text's
-            area = replace(area, township=region.township or area.township, village=region.village or area.village)
         context = CaseContext(request, received_at, prediction.label, area)
         return self.store.decide_and_save(context, lambda history: self._decide_one(runner, request, prediction, history).decision)
 
