@@ -139,3 +139,17 @@ def test_upgrading_the_schema_keeps_every_stored_case(database_url):
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
     assert tuple(row) == ("旧案件内容", "red", ",collective,", None) and revision == "0002"
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from service.store.tables import Base
+
+    engine = sqlalchemy.create_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
