@@ -72,12 +72,10 @@ def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option(
         raise typer.Exit(1)
 
 
-def _stored_requests(data_dir: Path | None, database_url: str | None, limit: int | None):
-    from service.privacy import load_key
-    from service.store.repo import CaseRepository, make_engine
+def _store(data_dir: Path | None, database_url: str | None):
+    from service.runtime import open_store
 
-    settings = Settings(**{k: v for k, v in {"data_dir": data_dir, "database_url": database_url}.items() if v})
-    return CaseRepository(make_engine(settings.resolved_database_url), load_key(settings.data_dir)), settings
+    return open_store(Settings(**{k: v for k, v in {"data_dir": data_dir, "database_url": database_url}.items() if v}))
 
 
 @rules_app.command()
@@ -103,7 +101,7 @@ def backtest(
     settings = Settings(**({"model_dir": model_dir} if model_dir else {}))
     try:
         if cases == "store":
-            requests = _stored_requests(data_dir, database_url, limit)[0].replayable(limit)
+            requests = _store(data_dir, database_url).replayable(limit)
         else:
             requests = read_requests(Path(cases))[:limit]
         engine = DurableEngine()
@@ -128,7 +126,7 @@ def stats(
 
     try:
         book = load_rulebook(_directory(rules))
-        store = _stored_requests(data_dir, database_url, None)[0]
+        store = _store(data_dir, database_url)
         hits, by_version, decisions = Counter(), Counter(), 0
         for version, fired in store.rules_fired():
             decisions += 1

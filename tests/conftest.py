@@ -16,7 +16,7 @@ from service.api.main import create_app
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.config import PROJECT_ROOT, Settings
 from service.engine.durable_adapter import DurableEngine
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Prediction
 from service.rulebook.loader import load_rulebook
 from service.rulebook.runner import RuleOutcome, RuleRunner
@@ -50,7 +50,7 @@ def decide(runner):
             received_at=dt.datetime.combine(received or dt.date(2026, 6, 10), dt.time(10), SHANGHAI),
         )
         prediction = Prediction(category, subcategory, 0.9, (), False, None)
-        return runner.run(case_facts(runner.rulebook, request, prediction, request.received_at), case_text(request))
+        return decide_rules(runner, request, prediction, request.received_at)
 
     return run
 

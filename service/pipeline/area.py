@@ -28,12 +28,6 @@ class Area:
     township: str = ""
     village: str = ""
 
-    @property
-    def key(self) -> str:
-        """The clustering key: the township within its county, or the village when no township is named."""
-        place = self.township or self.village
-        return f"{self.county}/{place}" if place else ""
-
 
 @lru_cache(maxsize=1)
 def _cpca():
@@ -63,7 +57,3 @@ def areas_of(cases: list[tuple[str, str | None, str | None]]) -> list[Area]:
     return [Area(county=code or found.get(i, ""), township=_named(text, TOWNSHIP), village=_named(text, VILLAGE))
             for i, (text, code, _) in enumerate(cases)]
 
-
-def area_of(text: str, region_code: str | None = None, region_name: str | None = None) -> Area:
-    """The area of one case (see `areas_of`)."""
-    return areas_of([(text, region_code, region_name)])[0]

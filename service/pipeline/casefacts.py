@@ -14,6 +14,7 @@ from service.pipeline.facts import Scalar, intake_facts, merge_facts
 from service.pipeline.history import History
 from service.pipeline.normalize import normalize_text
 from service.rulebook.model import Rulebook
+from service.rulebook.runner import RuleOutcome, RuleRunner
 
 
 def case_text(request: TriageRequest) -> str:
@@ -44,3 +45,11 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
         **history.facts(),
     )
     return facts
+
+
+def decide_rules(runner: RuleRunner, request: TriageRequest, prediction: Prediction, received_at: dt.datetime,
+                 history: History = History(), overrides: dict[str, Scalar] | None = None) -> RuleOutcome:
+    """Run the rules on one case: its facts (with any overrides, as rule tests give them) and its text."""
+    facts = case_facts(runner.rulebook, request, prediction, received_at, history)
+    facts.update(overrides or {})
+    return runner.run(facts, case_text(request))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.history import History
 from service.pipeline.signals import (
     LEVEL_RANKS,
     Counter,
@@ -28,8 +29,8 @@ from service.pipeline.signals import (
 Scalar = bool | int | float | str
 
 
-class BaseFacts(BaseModel):
-    """Facts every case has. Empty string / 0 means "not known"."""
+class BaseFacts(History):
+    """Facts every case has, the store's history facts included. Empty string / 0 means "not known"."""
 
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
@@ -54,18 +55,6 @@ class BaseFacts(BaseModel):
     amount_yuan: int = 0
     amount_evidence: str = ""
     sensitive_period: str = ""
-    # From the case store (service.pipeline.history): this petitioner's earlier cases, cases from
-    # the same township/village and category, copies of the same text.
-    petitioner_cases_30d: int = 0
-    petitioner_cases_90d: int = 0
-    petitioner_cases_365d: int = 0
-    petitioner_same_category_365d: int = 0
-    petitioner_first_seen_days: int = 0
-    area_name: str = ""
-    area_cases_7d: int = 1
-    area_petitioners_7d: int = 1
-    area_petitioners_30d: int = 1
-    copy_cluster_size: int = 1
 
 
 @dataclass(frozen=True)

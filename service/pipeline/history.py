@@ -7,12 +7,16 @@ names the rules read.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from pydantic import BaseModel, ConfigDict
 
 
-@dataclass(frozen=True)
-class History:
-    """Counts before this case; the area and copy counts include the case itself."""
+class History(BaseModel):
+    """Counts before this case; the area and copy counts include the case itself.
+
+    Also the history part of every case's facts: `facts.BaseFacts` extends it.
+    """
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
     petitioner_cases_30d: int = 0
     petitioner_cases_90d: int = 0
@@ -26,4 +30,4 @@ class History:
     copy_cluster_size: int = 1
 
     def facts(self) -> dict[str, int | str]:
-        return asdict(self)
+        return self.model_dump()

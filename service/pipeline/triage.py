@@ -19,7 +19,7 @@ from service.api.schemas import (
 )
 from service.pipeline.area import Area, areas_of
 from service.pipeline.calendar import deadline
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import case_text, decide_rules
 from service.pipeline.classifier import Classifier, Prediction
 from service.pipeline.history import History
 from service.rulebook.active import ActiveRules
@@ -97,8 +97,7 @@ class TriagePipeline:
 
     def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, history: History) -> Explanation:
         received_at = request.received_at or dt.datetime.now(SHANGHAI)
-        facts = case_facts(runner.rulebook, request, prediction, received_at, history)
-        outcome = runner.run(facts, case_text(request))
+        outcome = decide_rules(runner, request, prediction, received_at, history)
         decision = self._response(request, received_at, prediction, outcome, runner.rulebook.version)
         return Explanation(decision, outcome.facts)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.api.schemas import SHANGHAI, TriageRequest
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Classifier
 from service.privacy import redact
 from service.rulebook.runner import RuleOutcome, RuleRunner
@@ -79,8 +79,7 @@ def backtest(requests: list[TriageRequest], classifier: Classifier, active: Rule
     now = dt.datetime.now(SHANGHAI)
     for number, (request, prediction) in enumerate(zip(requests, predictions), start=1):
         received_at = request.received_at or now
-        outcomes = [runner.run(case_facts(runner.rulebook, request, prediction, received_at), case_text(request))
-                    for runner in (active, candidate)]
+        outcomes = [decide_rules(runner, request, prediction, received_at) for runner in (active, candidate)]
         before, after = (_view(o) for o in outcomes)
         report.cases += 1
         report.hits_active.update(outcomes[0].rules_fired)

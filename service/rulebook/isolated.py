@@ -77,7 +77,7 @@ def pretest(directory: Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
 def _child(payload: dict[str, Any]) -> dict[str, Any]:
     from service.api.schemas import TriageRequest
     from service.engine.durable_adapter import DurableEngine
-    from service.pipeline.casefacts import case_facts, case_text
+    from service.pipeline.casefacts import decide_rules
     from service.pipeline.classifier import Prediction
     from service.rulebook.loader import load_rulebook
     from service.rulebook.ruletests import DEFAULT_RECEIVED, run_tests
@@ -97,8 +97,7 @@ def _child(payload: dict[str, Any]) -> dict[str, Any]:
         given = case["prediction"]
         prediction = Prediction(given["label"], given.get("subcategory"), given.get("confidence", 0.95), (),
                                 given.get("needs_review", False), None)
-        facts = case_facts(runner.rulebook, request, prediction, request.received_at or DEFAULT_RECEIVED)
-        outcome = runner.run(facts, case_text(request))
+        outcome = decide_rules(runner, request, prediction, request.received_at or DEFAULT_RECEIVED)
         decisions.append({k: v for k, v in dataclasses.asdict(outcome).items() if k != "facts"})
     return {"version": runner.rulebook.version, "tests": tests.to_json(),
             "decisions": decisions[len(SAMPLE_PETITIONS):]}

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.errors import Problem, RulebookError
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Prediction
 from service.rulebook.runner import RuleOutcome, RuleRunner
 from service.rulebook.yamlfile import load_yaml, schema_problems
@@ -141,9 +141,8 @@ def _first(exc: Exception) -> str:
 
 
 def run_test(runner: RuleRunner, test: RuleTest) -> TestResult:
-    facts = case_facts(runner.rulebook, test.request, test.prediction, test.request.received_at or DEFAULT_RECEIVED)
-    facts.update(test.facts)
-    outcome = runner.run(facts, case_text(test.request))
+    outcome = decide_rules(runner, test.request, test.prediction, test.request.received_at or DEFAULT_RECEIVED,
+                           overrides=test.facts)
     return TestResult(test, tuple(_compare(test.expect, outcome)), outcome.rules_fired)
 
 

@@ -89,7 +89,7 @@ class CaseRepository:
                     if request.case_id and session.get(CaseRecord, request.case_id) is not None:
                         raise _AlreadyStored
                     root, cluster_size = self._copy_cluster(session, case_bands, grams)
-                    history = self._history(session, context, petitioner, cluster_size)
+                    history, same_place_week = self._history(session, context, petitioner, cluster_size)
                     decision = decide(history)
                     record = self._record(request, decision, context.area, petitioner, root)
                     session.add(record)
@@ -98,7 +98,7 @@ class CaseRepository:
                     if root and root != decision.case_id:
                         session.query(CaseRecord).filter(CaseRecord.case_id == root, CaseRecord.copy_cluster.is_(None)) \
                             .update({CaseRecord.copy_cluster: root})
-                    self._alerts(session, record, decision, context, history)
+                    self._alerts(session, record, decision, context, history, same_place_week)
             except (_AlreadyStored, IntegrityError):
                 stored = self.get(request.case_id) if request.case_id else None
                 if stored is None:
@@ -125,7 +125,9 @@ class CaseRepository:
             (CaseRecord.copy_cluster == root) | (CaseRecord.case_id == root)))
         return root, (members or 1) + 1
 
-    def _history(self, session: Session, context: CaseContext, petitioner: str | None, cluster_size: int) -> History:
+    def _history(self, session: Session, context: CaseContext, petitioner: str | None,
+                 cluster_size: int) -> tuple[History, list[str]]:
+        """The history facts, and the earlier cases of the same place and category within 7 days."""
         when = context.received_at.astimezone(dt.UTC)
         counts: dict[str, int] = {}
         if petitioner:
@@ -141,7 +143,7 @@ class CaseRepository:
                 "petitioner_same_category_365d": sum(a < 365 and r.category == context.category for a, r in zip(ages, rows)),
                 "petitioner_first_seen_days": max(ages, default=0),
             }
-        place = {}
+        place, week = {}, []
         same_place = self._same_place(context.area)
         if same_place is not None:
             nearby = select(CaseRecord.received_at, CaseRecord.petitioner_key, CaseRecord.case_id).where(
@@ -156,10 +158,10 @@ class CaseRepository:
                 "area_petitioners_7d": len({r.petitioner_key or r.case_id for r in week} | {me}),
                 "area_petitioners_30d": len({r.petitioner_key or r.case_id for r in rows} | {me}),
             }
-        return History(**counts, **place, copy_cluster_size=cluster_size)
+        return History(**counts, **place, copy_cluster_size=cluster_size), [r.case_id for r in week]
 
     def _alerts(self, session: Session, record: CaseRecord, decision: TriageResponse, context: CaseContext,
-                history: History) -> None:
+                history: History, same_place_week: list[str]) -> None:
         """Record an alert once per cluster when a `cluster.` rule fired; later cases join its case list."""
         now = dt.datetime.now(dt.UTC)
         for rule in (r for r in decision.rules_fired if r.startswith(ALERT_RULE_PREFIX)):
@@ -171,7 +173,7 @@ class CaseRepository:
                 existing = session.scalar(select(AlertRecord).where(AlertRecord.key == key))
             else:
                 # An area cluster has no fixed root: it is the alert that already holds one of its cases.
-                members = self._area_members(session, context)
+                members = [*same_place_week, record.case_id]
                 key, area = f"area|{context.category}|{record.case_id}", history.area_name
                 recent = session.scalars(select(AlertRecord).where(
                     AlertRecord.key.startswith(f"area|{context.category}|"),
@@ -198,13 +200,6 @@ class CaseRepository:
         if area.county:
             place = and_(place, or_(CaseRecord.area_county == area.county, CaseRecord.area_county.is_(None)))
         return place
-
-    def _area_members(self, session: Session, context: CaseContext) -> list[str]:
-        when = context.received_at.astimezone(dt.UTC)
-        query = select(CaseRecord.case_id).where(self._same_place(context.area), CaseRecord.category == context.category,
-                                                 CaseRecord.received_at > when - dt.timedelta(days=7),
-                                                 CaseRecord.received_at <= when)
-        return list(session.scalars(query.order_by(CaseRecord.received_at, CaseRecord.case_id)).all())
 
     def _record(self, request: TriageRequest, decision: TriageResponse, area: Area, petitioner: str | None,
                 root: str | None) -> CaseRecord:
