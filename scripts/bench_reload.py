@@ -18,7 +18,7 @@ from pathlib import Path
 
 from service.api.schemas import TriageRequest
 from service.engine.durable_adapter import DurableEngine
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import read_case
 from service.pipeline.classifier import Prediction
 from service.rulebook.active import ActiveRules
 from service.rulebook.ruletests import DEFAULT_RECEIVED
@@ -35,11 +35,10 @@ def rss_mb() -> float:
 def per_case_microseconds(rules: ActiveRules, n: int = 500) -> float:
     timings = []
     with rules.lease() as runner:
-        facts = case_facts(runner.rulebook, REQUEST, PREDICTION, DEFAULT_RECEIVED)
-        text = case_text(REQUEST)
+        facts = read_case(runner, REQUEST, PREDICTION, DEFAULT_RECEIVED).facts
         for _ in range(n):
             started = time.perf_counter()
-            runner.run(facts, text)
+            runner.run(facts)
             timings.append((time.perf_counter() - started) * 1e6)
     return statistics.median(timings)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from service.api.schemas import TriageRequest
 from service.engine.durable_adapter import DurableEngine
-from service.pipeline.casefacts import case_facts, case_text
+from service.pipeline.casefacts import read_case
 from service.pipeline.classifier import Prediction
 from service.rulebook.loader import load_rulebook
 from service.rulebook.ruletests import DEFAULT_RECEIVED
@@ -52,13 +52,13 @@ def cases(n: int) -> list[tuple[TriageRequest, Prediction]]:
 
 def per_case_microseconds(rules_dir: Path, sample: list) -> tuple[int, float]:
     runner = RuleRunner(load_rulebook(rules_dir), DurableEngine())
-    prepared = [(case_facts(runner.rulebook, request, p, DEFAULT_RECEIVED), case_text(request)) for request, p in sample]
-    for facts, text in prepared[:50]:  # warm up
-        runner.run(facts, text)
+    prepared = [read_case(runner, request, p, DEFAULT_RECEIVED).facts for request, p in sample]
+    for facts in prepared[:50]:  # warm up
+        runner.run(facts)
     timings = []
-    for facts, text in prepared:
+    for facts in prepared:
         started = time.perf_counter()
-        runner.run(facts, text)
+        runner.run(facts)
         timings.append((time.perf_counter() - started) * 1e6)
     return sum(1 for _ in runner.rulebook.rules()), statistics.median(timings)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from service.pipeline.normalize import normalize_text
@@ -46,3 +48,17 @@ def test_amount_from_text(rulebook, text, amount):
 
 def test_normalisation_folds_full_width_and_traditional():
     assert normalize_text("拖欠薪資，ＡＢＣ１２３　　我們") == "拖欠薪资,ABC123 我们"
+
+
+@pytest.mark.parametrize(("run", "headcount"), [("一", 1), ("1", 1), ("十", 1), ("点", 1), ("万", 1), ("二十多", 20)])
+def test_a_long_run_of_numerals_is_read_in_linear_time(rulebook, run, headcount):
+    """「一」 × 1,600 took 79 s (three overlapping quantifiers backtracking) and froze the server."""
+    text = run * (20_000 // len(run)) + "人"
+    started = time.perf_counter()
+    facts = rulebook.lexicon.text_facts(text)
+    assert time.perf_counter() - started < 1  # the cubic pattern took days at this length
+    assert facts.get("headcount", 1) == headcount  # a 20,000-digit run is no headcount; a last 二十多人 is
+
+
+def test_a_headcount_after_a_long_run_is_still_found(rulebook):
+    assert rulebook.lexicon.text_facts("一" * 5000 + "，村里二十多人一起来了")["headcount"] == 20

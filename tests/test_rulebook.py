@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,77 @@ def test_condition_syntax_error_has_a_column():
     with pytest.raises(ConditionSyntaxError, match="cannot parse condition near") as info:
         parse_condition("headcount >= and")
     assert info.value.column > 1
+
+
+# ---- hostile rule files: nothing outside the directory, no alias bombs, no backtracking --------------
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../data/petitioner.key", "lexicons/../../outside.yaml", "signals.txt"])
+def test_a_manifest_cannot_name_a_file_outside_the_rules_directory(rules_copy, tmp_path, name):
+    (tmp_path / "outside.yaml").write_text("secret: 不该被读到的内容\n", encoding="utf-8")
+    manifest = rules_copy / "rulebook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("lexicon: lexicons/signals.yaml", f"lexicon: {name}"),
+                        encoding="utf-8")
+    problems = problems_of(rules_copy)
+    assert any(p.startswith(f"{manifest}:") and "lexicon" in p for p in problems)
+    assert not any("不该被读到" in p or "root:" in p for p in problems)
+
+
+def test_a_symlink_out_of_the_rules_directory_is_refused(rules_copy, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("categories: {}\n", encoding="utf-8")
+    (rules_copy / "taxonomy.yaml").unlink()
+    (rules_copy / "taxonomy.yaml").symlink_to(outside)
+    assert any("taxonomy: must name a .yaml file inside the rules directory" in p for p in problems_of(rules_copy))
+
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9))
+
+
+def test_yaml_aliases_are_refused_before_anything_expands_them(rules_copy):
+    path = rules_copy / "calendar.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")  # 9**10 items if expanded
+    problems = problems_of(rules_copy)
+    assert problems == [f"{path}:2:8: YAML aliases (*name) are not allowed in rule files; write the values out"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 60)), "nested deeper than 40 levels"),
+    ("x: [" * 100 + "]" * 100, "nested deeper than 40 levels"),
+    ("a: '" + "长" * 800_000 + "'\n", "file is larger than 2 MB"),
+    ("a: \x00\n", "YAML"),
+])
+def test_oversized_or_deep_rule_files_are_refused_with_their_location(rules_copy, content, message):
+    path = rules_copy / "calendar.yaml"
+    path.write_text(content, encoding="utf-8")
+    assert any(p.startswith(f"{path}:") and message in p for p in problems_of(rules_copy))
+
+
+def test_a_backtracking_pattern_runs_in_linear_time(rules_copy):
+    """`(a+)+$` took 34 s on 35 characters with Python's re, holding the store's write lock."""
+    append_rule(rules_copy, '  - id: x.backtracking\n    when: text matches "(a+)+$"\n    then:\n      score: 1\n')
+    from service.engine.durable_adapter import DurableEngine
+    from service.rulebook.runner import RuleRunner
+    runner = RuleRunner(load_rulebook(rules_copy), DurableEngine())
+    started = time.perf_counter()
+    for text in ("a" * 35 + "!", "a" * 20_000 + "!", "a" * 20_000):
+        facts = runner.text_facts(text)
+    assert list(facts.values()) == [True]  # the last text matches
+    assert time.perf_counter() - started < 1  # Python's re: longer than the age of the universe
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ('text matches "(?<!非法)集资"', "invalid regular expression '(?<!非法)集资': invalid perl operator: (?<!"),
+    ('text matches "(a)\\\\1"', "invalid regular expression"),
+])
+def test_patterns_outside_linear_time_regex_syntax_are_located_errors(rules_copy, rule, message):
+    line = append_rule(rules_copy, f"  - id: x.lookaround\n    when: {rule}\n    then:\n      score: 1\n")
+    problems = problems_of(rules_copy)
+    assert any(p.startswith(f"{rules_copy / 'risk.yaml'}:{line + 1}:") and message in p and "RE2" in p for p in problems)
+
+
+def test_a_lexicon_pattern_guard_replaces_lookbehind(rulebook):
+    """非法集资 is what many petitions are about; 集资上访 is how one is organised."""
+    organized = rulebook.lexicon.signals["organized"]
+    assert organized.find("村民们决定集资上访") is not None
+    assert organized.find("受害人反映那笔非法集资去向不明") is None

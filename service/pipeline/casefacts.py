@@ -7,6 +7,7 @@ rule test passes exactly when the service would decide the same way.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.pipeline.classifier import Prediction
@@ -47,9 +48,31 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
     return facts
 
 
+@dataclass(frozen=True)
+class ReadCase:
+    """A case's facts before its history: everything read from its fields and text.
+
+    Reading is the costly part (every lexicon pattern and text test over the whole
+    text), so the pipeline does it before the store's write lock is taken; only
+    the history and the rules run under the lock.
+    """
+
+    facts: dict[str, Scalar]
+
+    def decide(self, runner: RuleRunner, history: History = History(),
+               overrides: dict[str, Scalar] | None = None) -> RuleOutcome:
+        """The rules' outcome with the history (and any overrides, as rule tests give them) added."""
+        return runner.run({**self.facts, **history.facts(), **(overrides or {})})
+
+
+def read_case(runner: RuleRunner, request: TriageRequest, prediction: Prediction,
+              received_at: dt.datetime) -> ReadCase:
+    facts = case_facts(runner.rulebook, request, prediction, received_at)
+    facts.update(runner.text_facts(case_text(request)))
+    return ReadCase(facts)
+
+
 def decide_rules(runner: RuleRunner, request: TriageRequest, prediction: Prediction, received_at: dt.datetime,
                  history: History = History(), overrides: dict[str, Scalar] | None = None) -> RuleOutcome:
-    """Run the rules on one case: its facts (with any overrides, as rule tests give them) and its text."""
-    facts = case_facts(runner.rulebook, request, prediction, received_at, history)
-    facts.update(overrides or {})
-    return runner.run(facts, case_text(request))
+    """Run the rules on one case: its facts, its text tests, its history and any overrides."""
+    return read_case(runner, request, prediction, received_at).decide(runner, history, overrides)

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 import cn2an
 
 DIGITS = "0-9零〇一二两三四五六七八九十百千万亿点."
-# 上百 / 近百 / 数十 / 几十 / 好几百 / 二十多 / 十几 / 3万6 / 一百二十
-NUMBER_PATTERN = (
-    rf"(?:上|近|数|好几|几)?[{DIGITS}]*[0-9一二两三四五六七八九十百千万](?:[{DIGITS}]*)(?:多|余|来|几)?"
-)
+# 上百 / 近百 / 数十 / 几十 / 好几百 / 二十多 / 十几 / 3万6 / 一百二十.
+# Linear time on any text: a run of numerals is taken whole (possessive, never backtracked into)
+# and only where the run starts, so 20,000 numerals cost one pass instead of one pass per position
+# (the earlier pattern, three overlapping quantifiers, took 79 s on 1,600 「一」).
+NUMBER_PATTERN = rf"(?<![{DIGITS}])(?:上|近|数|好几|几)?[{DIGITS}]++(?:多|余|来|几)?"
+# Longer runs are not counts (serial numbers, a line of 一): not worth cn2an's time.
+MAX_EXPRESSION = 16
 _NUMBER = re.compile(rf"^(?P<prefix>上|近|数|好几|几)?(?P<core>[{DIGITS}]*?)(?P<suffix>多|余|来|几)?$")
 _RANGE = re.compile(r"([一二三四五六七八九])[一二三四五六七八九](?=[十百千万])")
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
@@ -30,7 +33,10 @@ class Quantity:
 
 def parse_quantity(expression: str) -> Quantity | None:
     """The number an expression states, as a lower bound; None if it is not a number."""
-    match = _NUMBER.match(expression.strip())
+    expression = expression.strip()
+    if len(expression) > MAX_EXPRESSION:
+        return None
+    match = _NUMBER.match(expression)
     if not match:
         return None
     prefix, core, suffix = match["prefix"], match["core"], match["suffix"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.pipeline.numerals import NUMBER_PATTERN, parse_quantity
+from service.pipeline.patterns import compile_pattern
 
 CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n、：:]")
 LEVEL_RANKS = {"village": 1, "township": 2, "county": 3, "city": 4, "province": 5, "national": 6}
@@ -42,33 +43,48 @@ class Negation:
     def negates(self, text: str, start: int) -> bool:
         if self._pattern is None:
             return False
-        clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-        return bool(self._pattern.search(text[max(clause_start, start - self.WINDOW) : start]))
+        window_start = max(0, start - self.WINDOW)
+        clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(text, window_start, start)), default=window_start)
+        return bool(self._pattern.search(text[clause_start:start]))
 
 
 class Signal:
-    """One named signal: terms and patterns, negation-aware."""
+    """One named signal: terms and patterns, negation-aware.
+
+    Patterns are RE2 (linear time, see `patterns.py`). A pattern may be given as
+    `{pattern: ..., not_preceded_by: [...]}` when a word right before it changes
+    its meaning (非法集资 is what a petition is about, not how it is organised).
+    """
 
     def __init__(self, name: str, spec: dict[str, Any], negation: Negation, exclude_after: list[str] = ()):
         self.name = name
         self.description = spec.get("description", "")
-        parts = [_alternation(spec["terms"])] if spec.get("terms") else []
-        parts += spec.get("patterns", [])
-        self._pattern = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        plain = [re.escape(w) for w in sorted(set(spec.get("terms", [])), key=len, reverse=True)]
+        guarded: list[tuple[str, tuple[str, ...]]] = []
+        for item in spec.get("patterns", []):
+            if isinstance(item, str):
+                plain.append(item)
+            else:
+                guarded.append((item["pattern"], tuple(item.get("not_preceded_by", []))))
+        self._matchers = [(compile_pattern("|".join(f"(?:{p})" for p in plain)), ())] if plain else []
+        self._matchers += [(compile_pattern(pattern), before) for pattern, before in guarded]
         self._negation = negation if spec.get("negatable", True) else None
         self._exclude = re.compile(_alternation(list(exclude_after))) if exclude_after else None
 
     def find_all(self, text: str) -> list[Evidence]:
-        if self._pattern is None:
-            return []
+        """Every match in text order, negated and excluded ones left out."""
         found = []
-        for match in self._pattern.finditer(text):
-            if self._negation and self._negation.negates(text, match.start()):
-                continue
-            if self._exclude and self._exclude.match(text, match.end()):
-                continue
-            found.append(Evidence(match.group(0), match.start(), match.groupdict().get("n")))
-        return found
+        for pattern, not_preceded_by in self._matchers:
+            for match in pattern.finditer(text):
+                start = match.start()
+                if any(text.endswith(word, 0, start) for word in not_preceded_by):
+                    continue
+                if self._negation and self._negation.negates(text, start):
+                    continue
+                if self._exclude and self._exclude.match(text, match.end()):
+                    continue
+                found.append(Evidence(match.group(0), start, match.groupdict().get("n")))
+        return sorted(found, key=lambda evidence: evidence.start)
 
     def find(self, text: str) -> Evidence | None:
         found = self.find_all(text)
@@ -130,7 +146,7 @@ class RepeatCounter:
     """How many times the petitioner says they have raised this: 第五次反映 → 5."""
 
     def __init__(self, patterns: list[str]):
-        self._patterns = [re.compile(p) for p in patterns]
+        self._patterns = [compile_pattern(p) for p in patterns]
 
     def count(self, text: str) -> Evidence | None:
         best = None

@@ -19,7 +19,7 @@ from service.api.schemas import (
 )
 from service.pipeline.area import Area, areas_of
 from service.pipeline.calendar import deadline
-from service.pipeline.casefacts import case_text, decide_rules
+from service.pipeline.casefacts import ReadCase, case_text, read_case
 from service.pipeline.classifier import Classifier, Prediction
 from service.pipeline.history import History
 from service.rulebook.active import ActiveRules
@@ -69,8 +69,10 @@ class TriagePipeline:
 
     def explain(self, request: TriageRequest) -> Explanation:
         """The decision and the facts the rules saw; nothing is stored (history counts as a first case)."""
+        request = _received(request)
         with self.rules.lease() as runner:
-            return self._decide_one(runner, request, self._predict([request])[0], History())
+            prediction = self._predict([request])[0]
+            return self._decide_one(runner, request, prediction, read_case(runner, request, prediction, request.received_at), History())
 
     def _predict(self, requests: list[TriageRequest]) -> list[Prediction]:
         if not requests:
@@ -88,17 +90,18 @@ class TriagePipeline:
 
     def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction,
                           area: Area | None) -> TriageResponse:
+        request = _received(request)
+        read = read_case(runner, request, prediction, request.received_at)  # the text work, before any lock
         if self.store is None or area is None:
-            return self._decide_one(runner, request, prediction, History()).decision
-        received_at = request.received_at or dt.datetime.now(SHANGHAI)
-        request = request.model_copy(update={"received_at": received_at})
-        context = CaseContext(request, received_at, prediction.label, area)
-        return self.store.decide_and_save(context, lambda history: self._decide_one(runner, request, prediction, history).decision)
+            return self._decide_one(runner, request, prediction, read, History()).decision
+        context = CaseContext(request, request.received_at, prediction.label, area)
+        return self.store.decide_and_save(
+            context, lambda history: self._decide_one(runner, request, prediction, read, history).decision)
 
-    def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, history: History) -> Explanation:
-        received_at = request.received_at or dt.datetime.now(SHANGHAI)
-        outcome = decide_rules(runner, request, prediction, received_at, history)
-        decision = self._response(request, received_at, prediction, outcome, runner.rulebook.version)
+    def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, read: ReadCase,
+                    history: History) -> Explanation:
+        outcome = read.decide(runner, history)
+        decision = self._response(request, request.received_at, prediction, outcome, runner.rulebook.version)
         return Explanation(decision, outcome.facts)
 
     def _response(
@@ -132,6 +135,13 @@ class TriagePipeline:
             rules_fired=list(outcome.rules_fired),
             versions=Versions(model=self.classifier.version, rules=rules_version),
         )
+
+
+def _received(request: TriageRequest) -> TriageRequest:
+    """The request with its arrival time: the intake's, or now."""
+    if request.received_at is not None:
+        return request
+    return request.model_copy(update={"received_at": dt.datetime.now(SHANGHAI)})
 
 
 def _region_name(region) -> str | None:

@@ -13,7 +13,6 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import re
 import string
 from collections import Counter as Tally
 from importlib import resources
@@ -23,6 +22,7 @@ from typing import Any
 from service.errors import Problem, RulebookError
 from service.pipeline.calendar import SensitiveCalendar
 from service.pipeline.facts import FactSchema, Lexicon
+from service.pipeline.patterns import PatternError, compile_pattern
 from service.rulebook.conditions import (
     Compare,
     ConditionSyntaxError,
@@ -156,8 +156,8 @@ class _StageChecker:
                 self.field(item.field, json_path)
             elif isinstance(item, TextTest) and item.kind == "matches":
                 try:
-                    re.compile(item.pattern)
-                except re.error as exc:
+                    compile_pattern(item.pattern)
+                except PatternError as exc:
                     self.report(json_path, f"invalid regular expression {item.pattern!r}: {exc}")
         impossible = contradiction(node)
         if impossible:
@@ -282,9 +282,12 @@ def load_rulebook(directory: Path) -> Rulebook:
     if manifest is None:
         raise RulebookError(problems)
     spec = manifest.data
-    taxonomy_src = _checked(directory / spec["taxonomy"], "taxonomy", problems)
-    lexicon_src = _checked(directory / spec["lexicon"], "lexicon", problems)
-    calendar_src = _checked(directory / spec["calendar"], "calendar", problems)
+    named = {key: _inside(directory, manifest, key, problems) for key in ("taxonomy", "lexicon", "calendar")}
+    if problems:
+        raise RulebookError(problems)
+    taxonomy_src = _checked(named["taxonomy"], "taxonomy", problems)
+    lexicon_src = _checked(named["lexicon"], "lexicon", problems)
+    calendar_src = _checked(named["calendar"], "calendar", problems)
     if lexicon_src:
         _check_patterns(lexicon_src, problems)
     if calendar_src:
@@ -362,6 +365,19 @@ def load_rulebook(directory: Path) -> Rulebook:
     )
 
 
+def _inside(directory: Path, manifest: SourceFile, key: str, problems: list[Problem]) -> Path:
+    """The file the manifest names under `key`, which must lie inside the rules directory.
+
+    Rule files arrive over the API (simulate, reload): a name like /etc/passwd or
+    ../data/petitioner.key must never be read, let alone quoted back in an error.
+    """
+    path = directory / manifest.data[key]
+    if not path.resolve().is_relative_to(directory.resolve()) or path.suffix not in (".yaml", ".yml"):
+        problems.append(manifest.problem((key,), f"{key}: must name a .yaml file inside the rules directory "
+                                                 "(a relative path such as lexicons/signals.yaml)"))
+    return path
+
+
 def _text_names(text_tests: list[TextTest]) -> set[str]:
     return {f"text_test_{i}" for i in range(len(text_tests))}
 
@@ -406,15 +422,17 @@ def _check_attribute_load(source: SourceFile, rules: list[Rule], problems: list[
 def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
     for name, signal in source.data.get("signals", {}).items():
         for index, pattern in enumerate(signal.get("patterns", [])):
-            _compile(source, ("signals", name, "patterns", index), pattern, problems)
+            where = ("signals", name, "patterns", index)
+            _compile(source, where if isinstance(pattern, str) else (*where, "pattern"),
+                     pattern if isinstance(pattern, str) else pattern["pattern"], problems)
     for index, pattern in enumerate(source.data["repeat"]["patterns"]):
         _compile(source, ("repeat", "patterns", index), pattern, problems)
 
 
 def _compile(source: SourceFile, where, pattern: str, problems: list[Problem]) -> None:
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        compile_pattern(pattern)
+    except PatternError as exc:
         problems.append(source.problem(where, f"invalid regular expression {pattern!r}: {exc}"))
 
 

@@ -14,13 +14,13 @@ actions under one conflict policy (documented in rules/README.md):
 
 from __future__ import annotations
 
-import re
 import string
 from dataclasses import dataclass, field
 from typing import Any
 
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.facts import Scalar
+from service.pipeline.patterns import compile_pattern
 from service.rulebook.compiler import compile_stage
 from service.rulebook.model import LEVELS, TIER_RANKS, TIERS, Rule, Rulebook
 
@@ -72,7 +72,7 @@ class RuleRunner:
             engine.register(name, compile_stage(stage, rulebook))
             self._names[stage.name] = name
         self._text_patterns = [
-            (test.kind, re.compile(test.pattern) if test.kind == "matches" else test.pattern)
+            (test.kind, compile_pattern(test.pattern) if test.kind == "matches" else test.pattern)
             for test in rulebook.text_tests
         ]
 
@@ -91,10 +91,11 @@ class RuleRunner:
             for i, (kind, p) in enumerate(self._text_patterns)
         }
 
-    def run(self, facts: dict[str, Scalar], text: str) -> RuleOutcome:
+    def run(self, facts: dict[str, Scalar]) -> RuleOutcome:
+        """Decide a case from its facts, `text_facts` included."""
         book = self.rulebook
         defaults = book.defaults
-        facts = book.facts.validate({**facts, **self.text_facts(text)})
+        facts = book.facts.validate(facts)
         sets: dict[str, Any] = {}
         tier, level, score = "", defaults["level"], 0
         flags: dict[str, Flag] = {}

@@ -55,23 +55,56 @@ def _walk(node: yaml.Node, path: JsonPath, out: dict[JsonPath, Location]) -> Non
             _walk(item, (*path, index), out)
 
 
+MAX_BYTES = 2 << 20  # the shipped lexicon is 20 KB; a rule file of megabytes is a mistake or an attack
+MAX_DEPTH = 40  # rule files nest five or six levels deep
+
+
 def load_yaml(path: Path) -> SourceFile:
-    """Parse a YAML file; a syntax error is raised as a located RulebookError."""
+    """Parse a rule file; a syntax error, an alias, a file too large or nested too deep is a located RulebookError.
+
+    Aliases are refused before anything walks the document: expanding them
+    ("billion laughs") turns a 6 KB file into gigabytes. Rule files never need them.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise RulebookError([Problem(str(path), 1, f"file is larger than {MAX_BYTES >> 20} MB; split it")])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulebookError([Problem(str(path), 1, f"cannot read file: {exc}")]) from exc
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or type(exc).__name__)
+        raise RulebookError([Problem(str(path), 1, f"cannot read file: {reason}")]) from exc
     try:
+        _refuse_aliases_and_depth(path, text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 0)
         raise RulebookError([Problem(str(path), line, f"YAML syntax error: {exc.problem}", col)]) from exc
+    except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
+        raise RulebookError([Problem(str(path), 1, f"YAML error: {type(exc).__name__}")]) from exc
     source = SourceFile(path, data)
     if node is not None:
         _walk(node, (), source.locations)
     return source
+
+
+def _refuse_aliases_and_depth(path: Path, text: str) -> None:
+    """One pass over the parser's events, before any tree is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise RulebookError([Problem(str(path), mark.line + 1, "YAML aliases (*name) are not allowed in rule "
+                                         "files; write the values out", mark.column + 1)])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RulebookError([Problem(str(path), mark.line + 1, f"nested deeper than {MAX_DEPTH} levels",
+                                             mark.column + 1)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def schema_problems(source: SourceFile, schema: dict[str, Any]) -> list[Problem]:
