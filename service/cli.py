@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from service.cli_rules import rules_app
 from service.config import PROJECT_ROOT, Settings
 from service.errors import TriageError
+from service.textfiles import read_office_text
 
 app = typer.Typer(help="Risk triage and routing for Chinese petitions (信访).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -43,13 +45,26 @@ def serve(
     database_url: DatabaseUrl = None,
     model_dir: ModelDir = None,
     rules_dir: RulesDir = None,
+    allow_open: Annotated[bool, typer.Option("--allow-open", envvar="TRIAGE_ALLOW_OPEN",
+                                             help="Serve without API keys on a non-loopback interface")] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn
 
     from service.api.main import create_app
 
-    uvicorn.run(create_app(_settings(data_dir, database_url, model_dir, rules_dir)), host=host, port=port)
+    settings = _settings(data_dir, database_url, model_dir, rules_dir)
+    if not settings.api_keys and not allow_open and not _loopback(host):
+        _fail(TriageError(f"refusing to serve every case to anyone on {host}: set TRIAGE_API_KEYS (see README, "
+                          "Roles), bind 127.0.0.1, or pass --allow-open if the network itself is closed"))
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @app.command()
@@ -61,7 +76,8 @@ def batch(
     model_dir: ModelDir = None,
     rules_dir: RulesDir = None,
 ) -> None:
-    """Triage a JSONL file of cases. Bad lines are reported with their line number and skipped."""
+    """Triage a JSONL file of cases (UTF-8 or GB18030). Lines that are invalid or cannot be decided (a case_id
+    stored with another request, a failing store) are reported with their line number and skipped."""
     from tqdm import tqdm
 
     from service.api.schemas import TriageRequest
@@ -71,18 +87,25 @@ def batch(
         pipeline = build_pipeline(_settings(data_dir, database_url, model_dir, rules_dir))
     except TriageError as exc:
         _fail(exc)
-    lines = input.read_text(encoding="utf-8-sig").splitlines()
+    try:
+        lines = read_office_text(input).splitlines()
+    except (OSError, TriageError) as exc:
+        _fail(exc if isinstance(exc, TriageError) else TriageError(f"{input}: {exc.strerror}"))
     started, decided, bad = time.perf_counter(), 0, 0
-    pending: list[TriageRequest] = []
+    pending: list[tuple[int, TriageRequest]] = []
     with output.open("w", encoding="utf-8") as out, tqdm(
         total=len(lines), unit="case", disable=not sys.stderr.isatty(), file=sys.stderr
     ) as progress:
 
         def flush() -> None:
-            nonlocal decided
-            for decision in pipeline.triage_many(pending):
-                out.write(decision.model_dump_json() + "\n")
-            decided += len(pending)
+            nonlocal decided, bad
+            for (number, _), result in zip(pending, pipeline.triage_many([request for _, request in pending])):
+                if isinstance(result, TriageError):
+                    bad += 1
+                    tqdm.write(f"{input}:{number}: not decided: {result}", file=sys.stderr)
+                else:
+                    decided += 1
+                    out.write(result.model_dump_json() + "\n")
             progress.update(len(pending))
             pending.clear()
 
@@ -91,7 +114,7 @@ def batch(
                 progress.update(1)
                 continue
             try:
-                pending.append(TriageRequest.model_validate_json(line))
+                pending.append((number, TriageRequest.model_validate_json(line)))
             except ValidationError as exc:
                 bad += 1
                 progress.update(1)
@@ -102,7 +125,7 @@ def batch(
         flush()
     elapsed = time.perf_counter() - started
     rate = decided / elapsed if elapsed else 0.0
-    typer.echo(f"{decided} cases decided, {bad} bad lines skipped, {elapsed:.1f} s, {rate:.0f} cases/s → {output}")
+    typer.echo(f"{decided} cases decided, {bad} lines skipped, {elapsed:.1f} s, {rate:.0f} cases/s → {output}")
 
 
 def _describe(exc: ValidationError) -> str:
@@ -120,7 +143,7 @@ def read_requests(path: Path) -> list:
     if not path.exists():
         raise TriageError(f"{path}: no such file")
     requests = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_office_text(path).splitlines(), start=1):
         if line.strip():
             try:
                 requests.append(TriageRequest.model_validate_json(line))

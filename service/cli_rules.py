@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -54,6 +55,8 @@ def check(rules: RulesOption = None) -> None:
         _fail(RulebookError(problems))
     typer.echo(f"ok: {sum(1 for _ in book.rules())} rules in {len(book.stages)} stages, {len(tests)} rule tests, "
                f"version {book.version}")
+    for warning in book.warnings(dt.date.today()):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @rules_app.command("test")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -53,6 +54,12 @@ def decide(runner):
         return decide_rules(runner, request, prediction, request.received_at)
 
     return run
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped rules directory that a test may edit."""
+    return Path(shutil.copytree(RULES, tmp_path / "rules"))
 
 
 @pytest.fixture

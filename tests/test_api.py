@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.main import create_app
+
 ACCEPTANCE = (
     "我们是钟郢村的村民，移民拆迁补偿款一直没发到位。现在村里二十多人商量好了，"
     "每户集资三百元，准备下个月一起去北京反映。"
@@ -38,7 +43,8 @@ def test_answer_has_every_contract_field(client):
             "petitioner": {"id": "P-1", "age": 45, "phone": "13812345678"},
         },
     ).json()
-    assert set(body) == {"case_id", "received_at", "category", "routing", "risk", "rules_fired", "versions"}
+    assert set(body) == {"case_id", "received_at", "category", "routing", "risk", "rules_fired", "versions",
+                         "warnings"}
     assert body["received_at"].endswith("+08:00")
     assert len(body["category"]["top"]) == 3
     assert 0 <= body["category"]["confidence"] <= 1
@@ -48,10 +54,32 @@ def test_answer_has_every_contract_field(client):
     assert body["rules_fired"]
 
 
-def test_same_case_id_twice_returns_the_same_decision(client):
-    first = client.post("/v1/triage", json={"case_id": "A-001", "content": "噪音扰民，晚上施工到两点。"}).json()
-    second = client.post("/v1/triage", json={"case_id": "A-001", "content": "完全不同的文字"}).json()
-    assert first == second
+def test_a_retry_with_the_same_case_id_and_request_returns_the_stored_decision(client):
+    case = {"case_id": "A-001", "content": "噪音扰民，晚上施工到两点。", "received_at": "2026-11-02T22:00:00"}
+    first = client.post("/v1/triage", json=case).json()
+    retry = client.post("/v1/triage", json={**case, "received_at": "2026-11-02T22:05:00"})  # the client's clock moved
+    assert retry.status_code == 200 and retry.json() == first
+
+
+def test_a_different_petition_under_a_used_case_id_is_refused_not_dropped(client):
+    """It used to answer 200 with the old decision and drop the new petition silently."""
+    first = client.post("/v1/triage", json={"case_id": "A-002", "content": "噪音扰民，晚上施工到两点。"}).json()
+    clash = client.post("/v1/triage", json={"case_id": "A-002", "content": "小区门口的路灯坏了一个月没人修。"})
+    assert clash.status_code == 409
+    body = clash.json()
+    assert len(body["stored_hash"]) == len(body["sent_hash"]) == 64 and body["stored_hash"] != body["sent_hash"]
+    assert "risk" not in body and "小区" not in clash.text  # neither decision nor text comes back
+    assert client.get("/v1/cases/A-002").json()["decision"] == first
+
+
+def test_an_intake_key_cannot_read_a_stored_decision_by_guessing_its_case_id(settings):
+    keyed = settings.model_copy(update={"api_keys": {"in": "intake", "an": "analyst"}})
+    with TestClient(create_app(keyed)) as client:
+        stored = client.post("/v1/triage", headers={"X-API-Key": "an"},
+                             json={"case_id": "X-9", "content": "我们村四十多人的征地补偿款被村干部截留，准备去北京上访。"})
+        probe = client.post("/v1/triage", headers={"X-API-Key": "in"}, json={"case_id": "X-9", "content": "查询"})
+    assert stored.status_code == 200 and probe.status_code == 409
+    assert set(probe.json()) == {"detail", "stored_hash", "sent_hash"}  # no decision
 
 
 def test_invalid_input_names_the_field(client):
@@ -96,10 +124,18 @@ def test_batch_refuses_more_than_a_thousand(client):
     assert response.status_code == 422
 
 
-def test_non_chinese_text_goes_to_review(client):
-    body = client.post("/v1/triage", json={"content": "hello, this is a test message"}).json()
-    assert body["category"]["needs_review"] is True
-    assert "Chinese" in body["category"]["review_reason"]
+@pytest.mark.parametrize("content", ["hello, my water pipe is broken", "。。。", "13812345678", "ＡＢＣ！！", "😡😡😡"])
+def test_text_without_chinese_is_refused_not_routed(client, content):
+    """It was routed to a department at random (县卫生健康委员会 for an English sentence)."""
+    answer = client.post("/v1/triage", json={"content": content})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "content"] and "Chinese" in answer.json()["detail"][0]["msg"]
+    assert content not in answer.text
+
+
+def test_text_with_too_little_chinese_goes_to_review(client):
+    body = client.post("/v1/triage", json={"content": "help! water pipe broken in building 3, 谢谢"}).json()
+    assert body["category"]["needs_review"] is True and "Chinese" in body["category"]["review_reason"]
 
 
 def test_health_and_taxonomy(client):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.pipeline.calendar import deadline
 from tests.conftest import MODEL, RULES
 
 runner = CliRunner()
@@ -36,7 +34,7 @@ def test_batch_skips_bad_lines_with_their_number_and_keeps_going(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{cases}:2: skipped" in result.output
     assert f"{cases}:3: skipped: content:" in result.output
-    assert "2 cases decided, 2 bad lines skipped" in result.output
+    assert "2 cases decided, 2 lines skipped" in result.output
     decisions = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [d["case_id"] for d in decisions] == ["C-1", "C-4"]
     assert "skip_level" in {f["code"] for f in decisions[1]["risk"]["flags"]}
@@ -70,7 +68,27 @@ def test_train_names_a_missing_column(tmp_path):
     assert result.exit_code == 1 and "no 'text' column" in result.output and "--text-column" in result.output
 
 
-def test_deadlines_move_off_public_holidays():
-    assert deadline(dt.date(2026, 9, 20), 15) == dt.date(2026, 10, 8)  # 10-05 falls in the 国庆 holiday (10-01…10-07)
-    assert deadline(dt.date(2026, 11, 2), 15) == dt.date(2026, 11, 17)  # an ordinary Tuesday
-    assert deadline(dt.date(2027, 6, 1), 5) == dt.date(2027, 6, 7)  # unpublished year: weekend only
+
+
+def test_batch_reads_gb18030_exports_and_reports_conflicts_by_line(tmp_path):
+    """Chinese Windows software exports GBK; a case_id resent with another letter is reported, not dropped silently."""
+    cases = tmp_path / "cases.jsonl"
+    lines = [{"case_id": "G-1", "content": "小區電梯壞了三個月沒人修，業主們多次反映。"},
+             {"case_id": "G-1", "content": "另一封信：村里的路灯坏了。"},
+             {"case_id": "G-2", "content": "老板拖欠我们十几个人的工资。"}]
+    cases.write_bytes("\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode("gb18030"))
+    out = tmp_path / "decisions.jsonl"
+    result = runner.invoke(app, ["batch", "-i", str(cases), "-o", str(out), "--data-dir", str(tmp_path / "data"),
+                                 "--model-dir", str(MODEL), "--rules-dir", str(RULES)])
+    assert result.exit_code == 0, result.output
+    assert f"{cases}:2: not decided" in result.output and "2 cases decided, 1 lines skipped" in result.output
+    decided = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["case_id"] for d in decided] == ["G-1", "G-2"] and decided[0]["category"]["label"]
+
+
+def test_batch_names_a_file_in_no_known_encoding(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b'{"content": "\xff\xfe\xfa"}\n')
+    result = runner.invoke(app, ["batch", "-i", str(cases), "-o", str(tmp_path / "o.jsonl"), "--data-dir", str(tmp_path / "d"),
+                                 "--model-dir", str(MODEL), "--rules-dir", str(RULES)])
+    assert result.exit_code == 1 and "not readable as UTF-8 or GB18030" in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -49,17 +48,12 @@ SENSITIVE_PERIOD = """  - name: 全省教育督导周
 """
 
 
-@pytest.fixture
-def rules_copy(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(RULES, tmp_path / "rules"))
-
-
 def add_bullying_rule(rules: Path) -> None:
     routing = rules / "routing.yaml"
     text = routing.read_text(encoding="utf-8")
     routing.write_text(text.replace("rules:\n", "rules:" + BULLYING_RULE, 1), encoding="utf-8")
     calendar = rules / "calendar.yaml"
-    calendar.write_text(calendar.read_text(encoding="utf-8") + SENSITIVE_PERIOD, encoding="utf-8")
+    calendar.write_text(calendar.read_text(encoding="utf-8").replace("periods:\n", "periods:\n" + SENSITIVE_PERIOD, 1), encoding="utf-8")
     (rules / "tests" / "bullying_test.yaml").write_text(BULLYING_TEST, encoding="utf-8")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from service.rulebook.conditions import (
 )
 from service.rulebook.loader import load_rulebook
 from tests.conftest import RULES
-
-
-@pytest.fixture
-def rules_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    return target
 
 
 def append_rule(rules_dir: Path, rule: str) -> int:

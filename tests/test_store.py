@@ -13,6 +13,7 @@ import sqlalchemy
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.config import PROJECT_ROOT, Settings
 from service.runtime import build_pipeline
+from service.store.fingerprint import request_fingerprint
 from service.store.migrate import upgrade
 
 MODEL = PROJECT_ROOT / "models" / "default"
@@ -131,14 +132,18 @@ def test_upgrading_the_schema_keeps_every_stored_case(database_url):
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text(
             "INSERT INTO cases (case_id, received_at, stored_at, content, category, level, model_version, rules_version, "
-            "decision) VALUES ('old-1', :t, :t, '旧案件内容', '城乡建设', 'red', 'm1', 'r1', :d)"),
+            "decision) VALUES ('old-1', :t, :t, '旧案件内容，联系电话13812345678', '城乡建设', 'red', 'm1', 'r1', :d)"),
             {"t": dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "d": json.dumps(decision)})
     upgrade(engine)
     with engine.connect() as connection:
-        row = connection.execute(sqlalchemy.text("SELECT content, level, flags, copy_cluster FROM cases")).one()
+        row = connection.execute(sqlalchemy.text(
+            "SELECT content, level, flags, copy_cluster, request_hash FROM cases")).one()
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
-    assert tuple(row) == ("旧案件内容", "red", ",collective,", None) and revision == "0002"
     engine.dispose()
+    # 0003 redacts what 0001 stored raw, after fingerprinting it: a retry of the old request is still a retry.
+    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0003"
+    assert row.request_hash == request_fingerprint(content="旧案件内容，联系电话13812345678", title=None, channel=None,
+                                                   region=None, intake=None, petitioner_key=None)
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_uses(database_url):

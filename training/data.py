@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.errors import ModelError
+from service.errors import ModelError, TriageError
+from service.textfiles import read_office_text
 
 MIN_PER_LABEL = 5  # calibration splits each label five ways
 
@@ -36,22 +37,17 @@ class LabelledData:
         return dict(sorted(Counter(self.labels).items()))
 
 
-ENCODINGS = ("utf-8-sig", "gb18030")  # exports from Chinese office software are often GBK
-
-
-def _read_text(path: Path) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return path.read_text(encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ModelError(f"{path}: not readable as UTF-8 or GB18030 text; save it as UTF-8")
+def _office_text(path: Path) -> str:
+    try:
+        return read_office_text(path)
+    except TriageError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def _rows(path: Path) -> list[dict]:
     if path.suffix.lower() == ".jsonl":
         rows = []
-        for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        for number, line in enumerate(_office_text(path).splitlines(), start=1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
@@ -59,7 +55,7 @@ def _rows(path: Path) -> list[dict]:
                     raise ModelError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
         return rows
     if path.suffix.lower() in (".csv", ".tsv"):
-        text = _read_text(path)
+        text = _office_text(path)
         return list(csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
     raise ModelError(f"{path}: unsupported file type; use .csv, .tsv or .jsonl")
 

@@ -39,3 +39,23 @@ def require(*roles: str):
 
 IntakeRole = Depends(require("intake", "analyst"))
 AnalystRole = Depends(require("analyst"))
+
+
+def error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"detail": {}}, "required": ["detail"]}}}}
+
+
+# Error answers every protected route may give, documented in OpenAPI.
+PROTECTED_RESPONSES = {
+    401: error_response("Missing or unknown X-API-Key"),
+    403: error_response("The key's role may not do this"),
+    413: error_response("The request body is too large"),
+    503: error_response("The case store is unavailable; nothing was stored; retry after Retry-After seconds"),
+}
+NOT_FOUND = {404: error_response("No such case")}
+
+
+def unprocessable(field: str | None, message: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, so clients parse one format for every 422."""
+    return HTTPException(422, [{"loc": ["body", field] if field else ["body"], "msg": message, "type": "value_error"}])

@@ -11,12 +11,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from service import __version__
+from service.api.limits import BodyLimit
 from service.api.routes import cases, meta, rules, triage
 from service.config import Settings, get_settings
 from service.errors import TriageError
+from service.privacy import redact
 from service.runtime import build_pipeline
+from service.store.repo import CaseConflict, StoreUnavailable
+
+RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger("triage.api")
 
@@ -36,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pipeline = build_pipeline(settings)
+        redact_access_log()
         if not settings.api_keys:
             log.warning("no TRIAGE_API_KEYS configured: every caller has every role")
         loop = asyncio.get_running_loop()
@@ -46,8 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if on_main_thread:
             loop.remove_signal_handler(signal.SIGHUP)
+        if app.state.pipeline.store is not None:
+            app.state.pipeline.store.close()
+        del app.state.pipeline  # the app object may outlive its server (its docs routes close over it)
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc served from the package: /docs works offline
         title="Petition triage",
         version=__version__,
         description="Classifies Chinese petitions (信访) and citizen complaints, routes them to a tier and "
@@ -60,11 +70,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(cases.router)
 
+    app.add_middleware(BodyLimit)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # The input is never echoed back: it may carry personal data.
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": errors})
+
+    @app.exception_handler(CaseConflict)
+    async def _conflict(request: Request, exc: CaseConflict) -> JSONResponse:
+        return JSONResponse(status_code=409, content=conflict_body(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.error("%s", exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                            content={"detail": f"{exc}; nothing was stored; retry in {RETRY_AFTER_SECONDS} s"})
 
     @app.exception_handler(TriageError)
     async def _triage_error(request: Request, exc: TriageError) -> JSONResponse:
@@ -72,3 +94,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: the case was not decided"})
 
     return app
+
+
+def conflict_body(exc: CaseConflict) -> dict:
+    return {"detail": str(exc), "stored_hash": exc.stored_hash, "sent_hash": exc.sent_hash}
+
+
+class RedactingFilter(logging.Filter):
+    """Access-log lines carry paths and query strings: mask phone and ID numbers in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactingFilter) for f in access.filters):
+        access.addFilter(RedactingFilter())

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from service.privacy import ID_NUMBER, PHONE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Channel = Literal["letter", "visit", "online", "phone", "hotline"]
@@ -14,23 +17,59 @@ Level = Literal["village", "township", "county", "city", "province", "national"]
 Tier = Literal["village", "township", "county", "city", "province"]
 Procedure = Literal["petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration"]
 RiskLevel = Literal["blue", "yellow", "orange", "red"]
+FIRST_YEAR, LAST_YEAR = 1900, 2098  # the lunar and holiday calendars cover these years
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _clean_text(value: str) -> str:
+    """Text as it may be stored anywhere: no NUL (PostgreSQL refuses it), no lone surrogates, controls as spaces."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\x00), which is not text; check the client's encoding")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("contains an unpaired UTF-16 surrogate, which is not text; check the client's encoding")
+    return _CONTROL.sub(" ", value)
+
+
+def _intake_time(value: dt.datetime) -> dt.datetime:
+    """A time from a client: Asia/Shanghai when it has no offset, within the years the calendars know."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+
+
+def _shanghai_time(value: dt.datetime) -> dt.datetime:
+    """Every time leaves the API with its offset, in Asia/Shanghai (+08:00); a naive one is UTC from the store."""
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(SHANGHAI)
+
+
+def _not_personal(value: str) -> str:
+    if PHONE.search(value) or ID_NUMBER.search(value):
+        raise ValueError("looks like a phone or ID number; use the intake system's own case number")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+IntakeTime = Annotated[dt.datetime, AfterValidator(_intake_time)]
+Timestamp = Annotated[dt.datetime, AfterValidator(_shanghai_time)]
+CaseId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.:-]+$"), AfterValidator(_not_personal)]
 
 
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str | None = Field(default=None, max_length=12, pattern=r"^\d{2,12}$", description="行政区划代码")
-    province: str | None = Field(default=None, max_length=30)
-    city: str | None = Field(default=None, max_length=30)
-    county: str | None = Field(default=None, max_length=30)
-    township: str | None = Field(default=None, max_length=30)
-    village: str | None = Field(default=None, max_length=30)
+    province: Text | None = Field(default=None, max_length=30)
+    city: Text | None = Field(default=None, max_length=30)
+    county: Text | None = Field(default=None, max_length=30)
+    township: Text | None = Field(default=None, max_length=30)
+    village: Text | None = Field(default=None, max_length=30)
 
 
 class Petitioner(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, max_length=64, description="The caller's petitioner id")
+    id: Text | None = Field(default=None, max_length=64, description="The caller's petitioner id")
     age: int | None = Field(default=None, ge=0, le=130)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: Text | None = Field(default=None, max_length=32)
     id_number: str | None = Field(default=None, pattern=r"^\d{17}[\dXx]$", description="身份证号 (18 characters)")
 
 
@@ -38,21 +77,23 @@ class TriageRequest(BaseModel):
     """One petition as an intake system sends it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    content: str = Field(min_length=1, max_length=20_000, description="The petition text")
-    case_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.:-]+$")
-    title: str | None = Field(default=None, max_length=200)
+    content: Text = Field(min_length=1, max_length=20_000, description="The petition text, in Chinese")
+    case_id: CaseId | None = Field(default=None, description="The intake system's case number: sending it again "
+                                   "with the same request returns the stored decision; with a different one, 409")
+    title: Text | None = Field(default=None, max_length=200)
     channel: Channel | None = None
-    received_at: dt.datetime | None = Field(default=None, description="ISO-8601; Asia/Shanghai when no offset")
+    received_at: IntakeTime | None = Field(default=None, description=f"ISO-8601, years {FIRST_YEAR}–{LAST_YEAR}; "
+                                           "Asia/Shanghai when no offset; now when absent")
     headcount: int | None = Field(default=None, ge=1, le=100_000, description="People in a visit")
     visited_level: Level | None = Field(default=None, description="Where the case was lodged")
     region: Region | None = None
     petitioner: Petitioner | None = None
 
-    @field_validator("received_at")
+    @field_validator("content")
     @classmethod
-    def _shanghai_by_default(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=SHANGHAI)
+    def _chinese(cls, value: str) -> str:
+        if not _HAN.search(value):
+            raise ValueError("has no Chinese characters; this service reads Chinese petitions (send other text to a person)")
         return value
 
 
@@ -97,17 +138,20 @@ class Versions(BaseModel):
 
 class TriageResponse(BaseModel):
     case_id: str
-    received_at: dt.datetime
+    received_at: Timestamp
     category: Category
     routing: Routing
     risk: Risk
     rules_fired: list[str]
     versions: Versions
+    warnings: list[str] = Field(default=[], description="What the caller should know about this decision, e.g. a deadline "
+                                "counted without an official holiday schedule")
 
 
 class BatchItemError(BaseModel):
     index: int
-    case_id: str | None
+    code: Literal["invalid", "conflict", "store_unavailable", "not_decided"]
+    case_id: str | None = Field(description="The case's case_id, once it was valid")
     errors: list[dict]
 
 
@@ -121,6 +165,7 @@ class BatchResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     versions: Versions
+    warnings: list[str] = Field(default=[], description="Configuration the operator should fix, e.g. a missing holiday schedule")
 
 
 class Taxonomy(BaseModel):
@@ -138,7 +183,7 @@ class RuleFileInfo(BaseModel):
 class RulesInfo(BaseModel):
     version: str
     directory: str
-    loaded_at: dt.datetime
+    loaded_at: Timestamp
     loaded_by: str
     files: list[RuleFileInfo]
 
@@ -153,6 +198,26 @@ class RuleProblem(BaseModel):
     line: int
     col: int = 0
     message: str
+
+
+class RulesRejection(BaseModel):
+    """Rule files refused: every problem located in the analyst's own file names; the active rules stay."""
+
+    detail: str
+    problems: list[RuleProblem]
+    failed_tests: list[dict] = []
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidRequest(BaseModel):
+    """A request FastAPI's validation or a route's own checks refused (the default 422 shape)."""
+
+    detail: list[ValidationProblem]
 
 
 class SimulateRequest(BaseModel):
@@ -188,7 +253,7 @@ class CaseView(BaseModel):
     """A stored case as analysts see it: text with phone and ID numbers masked, petitioner masked."""
 
     case_id: str
-    received_at: dt.datetime
+    received_at: Timestamp
     title: str | None
     content: str
     channel: str | None
@@ -209,18 +274,19 @@ class FeedbackRequest(BaseModel):
     """A handler's correction. Give at least one of category, subcategory, department, flags."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    by: str = Field(min_length=1, max_length=64, description="Who corrects (a handler's id, not a name)")
-    category: str | None = Field(default=None, min_length=1, max_length=32)
-    subcategory: str | None = Field(default=None, min_length=1, max_length=32)
-    department: str | None = Field(default=None, min_length=1, max_length=64)
-    flags: list[str] | None = Field(default=None, max_length=20, description="The flags the case should carry")
-    note: str | None = Field(default=None, max_length=2000)
+    by: Text = Field(min_length=1, max_length=64, description="Who corrects (a handler's id, not a name)")
+    category: Text | None = Field(default=None, min_length=1, max_length=32)
+    subcategory: Text | None = Field(default=None, min_length=1, max_length=32)
+    department: Text | None = Field(default=None, min_length=1, max_length=64)
+    flags: list[Annotated[str, Field(max_length=32)]] | None = Field(default=None, max_length=20,
+                                                                    description="The flags the case should carry")
+    note: Text | None = Field(default=None, max_length=2000, description="Kept with phone, ID numbers and names masked")
 
 
 class FeedbackView(BaseModel):
     id: int
     case_id: str
-    created_at: dt.datetime
+    created_at: Timestamp
     by: str
     category: str | None
     subcategory: str | None
@@ -231,8 +297,8 @@ class FeedbackView(BaseModel):
 class AlertView(BaseModel):
     id: int
     kind: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     area: str | None
     category: str | None
     reason: str

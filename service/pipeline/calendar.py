@@ -1,4 +1,4 @@
-"""Sensitive periods (敏感时期) and deadline arithmetic on the Chinese calendar.
+"""Sensitive periods (敏感时期) and workdays for deadlines, on the Chinese calendar.
 
 Fixed periods (两会, 国庆) and one-off dates come from rules/calendar.yaml.
 春节 moves with the lunar calendar: its statutory holiday comes from
@@ -77,17 +77,65 @@ class SensitiveCalendar:
         return None
 
 
-def deadline(start: dt.date, days: int) -> dt.date:
-    """`days` calendar days after `start`; a deadline on a rest day (法定休假日, weekends
-    included) moves to the next workday, as periods are counted in Chinese administrative law."""
-    due = start + dt.timedelta(days=days)
-    while not _is_workday(due):
-        due += dt.timedelta(days=1)
-    return due
+class Workdays:
+    """Which days are workdays, for deadlines counted as Chinese administrative law counts them.
+
+    A year's official schedule (法定节假日 and 调休 make-up workdays) comes from
+    rules/calendar.yaml when analysts entered it there (the State Council's notice
+    is published each November; chinese-calendar releases follow later), else from
+    chinese-calendar. A year with neither counts weekends only, and says so:
+    `missing_years` is what /healthz, `rules check` and each decision warn about.
+    """
+
+    def __init__(self, holidays: list[dict]):
+        self._years = {int(schedule["year"]) for schedule in holidays}
+        self._rest = {day for schedule in holidays for span in schedule["rest"] for day in holiday_days(span)}
+        self._work = {as_date(day) for schedule in holidays for day in schedule.get("work", [])}
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self._rest or day in self._work:
+            return day in self._work
+        if day.year in self._years:
+            return day.weekday() < 5
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:  # year not published anywhere: weekends only
+            return day.weekday() < 5
+
+    def has_schedule(self, year: int) -> bool:
+        return year in self._years or _library_knows(year)
+
+    def missing_years(self, years) -> list[int]:
+        return sorted({year for year in years if not self.has_schedule(year)})
+
+    def deadline(self, start: dt.date, days: int) -> dt.date:
+        """`days` calendar days after `start`; a deadline on a rest day (weekends included)
+        moves to the next workday."""
+        due = start + dt.timedelta(days=days)
+        while not self.is_workday(due):
+            due += dt.timedelta(days=1)
+        return due
 
 
-def _is_workday(day: dt.date) -> bool:
+def missing_schedule_warning(years: list[int]) -> str:
+    listed = "、".join(str(year) for year in years)
+    return (f"no official holiday schedule for {listed}: deadlines there skip weekends only; "
+            f"enter the State Council's notice under 'holidays' in calendar.yaml")
+
+
+def as_date(value) -> dt.date:
+    """A date as YAML gives it: a date already, or text in YYYY-MM-DD (ValueError otherwise)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def holiday_days(span: dict) -> list[dt.date]:
+    start, end = as_date(span["from"]), as_date(span["to"])
+    return [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def _library_knows(year: int) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # year not published: weekends only
-        return day.weekday() < 5
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True

@@ -17,14 +17,18 @@ from service.api.schemas import (
     TriageResponse,
     Versions,
 )
+from service.errors import TriageError
 from service.pipeline.area import Area, areas_of
-from service.pipeline.calendar import deadline
+from service.pipeline.calendar import missing_schedule_warning
 from service.pipeline.casefacts import ReadCase, case_text, read_case
 from service.pipeline.classifier import Classifier, Prediction
 from service.pipeline.history import History
 from service.rulebook.active import ActiveRules
+from service.rulebook.model import Rulebook
 from service.rulebook.runner import RuleOutcome, RuleRunner
-from service.store.repo import CaseContext, CaseRepository
+from service.privacy import redact
+from service.store.fingerprint import request_fingerprint
+from service.store.repo import CaseConflict, CaseContext, CaseRepository, StoreUnavailable, intake_fields
 
 
 @dataclass
@@ -47,29 +51,56 @@ class TriagePipeline:
         return self.rules.current.runner
 
     def triage(self, request: TriageRequest) -> TriageResponse:
-        """Decide one case; a case_id seen before returns its stored decision."""
-        return self.triage_many([request])[0]
+        """Decide one case; a case_id seen before with the same request returns its stored decision."""
+        result = self.triage_many([request])[0]
+        if isinstance(result, TriageError):
+            raise result
+        return result
 
-    def triage_many(self, requests: list[TriageRequest]) -> list[TriageResponse]:
+    def triage_many(self, requests: list[TriageRequest]) -> list[TriageResponse | TriageError]:
         """Decide several cases (one classifier call for all); each is stored before it is returned.
 
         With a store, each case is decided with its history (earlier cases of the petitioner, the
-        place, copies of the text) and stored in the same transaction, in request order.
+        place, copies of the text) and stored in the same transaction, in request order. A case
+        that cannot be decided gets its error in its place: CaseConflict for a case_id stored with
+        a different request; StoreUnavailable when the store fails, and the cases after it are not
+        tried (none of them is stored; a retry of the whole batch is safe).
         """
-        known = {r.case_id: self.store.get(r.case_id) for r in requests if r.case_id and self.store}
-        fresh = [r for r in requests if not known.get(r.case_id)]
-        predictions = iter(self._predict(fresh))
-        areas = iter(self._areas(fresh))
-        results = []
+        fingerprints = [self._fingerprint(r) for r in requests]  # of what was sent, before redaction
+        requests = [redacted(r) for r in requests]
+        results: list[TriageResponse | TriageError | None] = [None] * len(requests)
+        fresh = []
+        for index, (request, fingerprint) in enumerate(zip(requests, fingerprints)):
+            try:
+                results[index] = self.store.stored(request.case_id, fingerprint) if request.case_id and self.store else None
+            except TriageError as exc:
+                results[index] = exc
+            if results[index] is None:
+                fresh.append(index)
+        predictions = self._predict([requests[i] for i in fresh])
+        areas = self._areas([requests[i] for i in fresh])
+        failed: StoreUnavailable | None = None
         with self.rules.lease() as runner:  # one rule set for the whole batch, even if a reload lands meanwhile
-            for request in requests:
-                stored = known.get(request.case_id)
-                results.append(stored or self._decide_and_store(runner, request, next(predictions), next(areas)))
+            for index, prediction, area in zip(fresh, predictions, areas):
+                try:
+                    if failed:
+                        raise failed
+                    results[index] = self._decide_and_store(runner, requests[index], fingerprints[index], prediction, area)
+                except StoreUnavailable as exc:
+                    failed = results[index] = exc
+                except CaseConflict as exc:
+                    results[index] = exc
         return results
+
+    def _fingerprint(self, request: TriageRequest) -> str:
+        region = request.region.model_dump(exclude_none=True) if request.region else None
+        return request_fingerprint(content=request.content, title=request.title, channel=request.channel, region=region,
+                                   intake=intake_fields(request),
+                                   petitioner_key=self.store.petitioner_key(request) if self.store else None)
 
     def explain(self, request: TriageRequest) -> Explanation:
         """The decision and the facts the rules saw; nothing is stored (history counts as a first case)."""
-        request = _received(request)
+        request = _received(redacted(request))
         with self.rules.lease() as runner:
             prediction = self._predict([request])[0]
             return self._decide_one(runner, request, prediction, read_case(runner, request, prediction, request.received_at), History())
@@ -88,27 +119,30 @@ class TriagePipeline:
                 if r.region else area  # the intake's own names win over the text's
                 for r, area in zip(requests, found)]
 
-    def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction,
+    def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, fingerprint: str, prediction: Prediction,
                           area: Area | None) -> TriageResponse:
         request = _received(request)
         read = read_case(runner, request, prediction, request.received_at)  # the text work, before any lock
         if self.store is None or area is None:
             return self._decide_one(runner, request, prediction, read, History()).decision
-        context = CaseContext(request, request.received_at, prediction.label, area)
+        context = CaseContext(request, request.received_at, prediction.label, area, fingerprint)
         return self.store.decide_and_save(
             context, lambda history: self._decide_one(runner, request, prediction, read, history).decision)
 
     def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, read: ReadCase,
                     history: History) -> Explanation:
         outcome = read.decide(runner, history)
-        decision = self._response(request, request.received_at, prediction, outcome, runner.rulebook.version)
+        decision = self._response(request, request.received_at, prediction, outcome, runner.rulebook)
         return Explanation(decision, outcome.facts)
 
     def _response(
         self, request: TriageRequest, received_at: dt.datetime, prediction: Prediction, outcome: RuleOutcome,
-        rules_version: str,
+        rulebook: Rulebook,
     ) -> TriageResponse:
         day = received_at.astimezone(SHANGHAI).date()
+        workdays = rulebook.workdays
+        accept_by, resolve_by = workdays.deadline(day, outcome.accept_days), workdays.deadline(day, outcome.resolve_days)
+        unknown = workdays.missing_years(range(day.year, resolve_by.year + 1))
         return TriageResponse(
             case_id=request.case_id or uuid.uuid4().hex,
             received_at=received_at,
@@ -124,8 +158,8 @@ class TriagePipeline:
                 tier=outcome.tier,
                 department=outcome.department,
                 procedure=outcome.procedure,
-                accept_by=deadline(day, outcome.accept_days),
-                resolve_by=deadline(day, outcome.resolve_days),
+                accept_by=accept_by,
+                resolve_by=resolve_by,
             ),
             risk=Risk(
                 level=outcome.level,
@@ -133,8 +167,23 @@ class TriagePipeline:
                 flags=[Flag(code=f.code, reason=f.reason, rule=f.rule) for f in outcome.flags],
             ),
             rules_fired=list(outcome.rules_fired),
-            versions=Versions(model=self.classifier.version, rules=rules_version),
+            versions=Versions(model=self.classifier.version, rules=rulebook.version),
+            warnings=[missing_schedule_warning(unknown)] if unknown else [],
         )
+
+
+def redacted(request: TriageRequest) -> TriageRequest:
+    """The request with personal data masked in its free text (title, content, region names).
+
+    Everything after intake reads this copy, so no later stage can quote a phone
+    number, an ID number or a name into a stored text, a flag reason or a log.
+    The petitioner's identity fields stay: the store keeps only their keyed hash and masks.
+    """
+    region = request.region
+    if region is not None:
+        region = region.model_copy(update={k: redact(v) for k, v in region.model_dump(exclude={"code"}).items() if v})
+    return request.model_copy(update={"content": redact(request.content), "region": region,
+                                      "title": redact(request.title) if request.title else None})
 
 
 def _received(request: TriageRequest) -> TriageRequest:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from service.errors import Problem, RulebookError
-from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.calendar import SensitiveCalendar, Workdays, as_date
 from service.pipeline.facts import FactSchema, Lexicon
 from service.pipeline.patterns import PatternError, compile_pattern
 from service.rulebook.conditions import (
@@ -360,6 +360,7 @@ def load_rulebook(directory: Path) -> Rulebook:
         taxonomy=frozen_map(taxonomy),
         lexicon=lexicon,
         calendar=SensitiveCalendar(calendar_src.data),
+        workdays=Workdays(calendar_src.data.get("holidays", [])),
         facts=schema,
         files=tuple(str(p.relative_to(directory)) for p in files),
     )
@@ -440,10 +441,32 @@ def _check_dates(source: SourceFile, problems: list[Problem]) -> None:
     for index, period in enumerate(source.data["periods"]):
         if "dates" in period:
             try:
-                start = dt.date.fromisoformat(str(period["dates"]["from"]))
-                end = dt.date.fromisoformat(str(period["dates"]["to"]))
+                start, end = as_date(period["dates"]["from"]), as_date(period["dates"]["to"])
             except ValueError as exc:
                 problems.append(source.problem(("periods", index, "dates"), f"dates must be YYYY-MM-DD: {exc}"))
                 continue
             if end < start:
                 problems.append(source.problem(("periods", index, "dates"), "'to' is before 'from'"))
+    for index, schedule in enumerate(source.data.get("holidays", [])):
+        _check_schedule(source, index, schedule, problems)
+    years = [schedule["year"] for schedule in source.data.get("holidays", [])]
+    for index, year in enumerate(years):
+        if year in years[:index]:
+            problems.append(source.problem(("holidays", index, "year"), f"{year} is listed twice"))
+
+
+def _check_schedule(source: SourceFile, index: int, schedule: dict, problems: list[Problem]) -> None:
+    """One year's official schedule: real dates, spans in order, all near the year they are for."""
+    year = schedule["year"]
+    dates = [(("rest", i), span["from"], span["to"]) for i, span in enumerate(schedule["rest"])]
+    dates += [(("work", i), day, day) for i, day in enumerate(schedule.get("work", []))]
+    for where, first, last in dates:
+        try:
+            start, end = as_date(first), as_date(last)
+        except ValueError as exc:
+            problems.append(source.problem(("holidays", index, *where), f"dates must be YYYY-MM-DD: {exc}"))
+            continue
+        if end < start:
+            problems.append(source.problem(("holidays", index, *where), "'to' is before 'from'"))
+        if not (dt.date(year - 1, 12, 1) <= start and end <= dt.date(year + 1, 1, 31)):
+            problems.append(source.problem(("holidays", index, *where), f"{start}…{end} lies outside {year}"))

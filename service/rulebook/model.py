@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.calendar import SensitiveCalendar, Workdays, missing_schedule_warning
 from service.pipeline.facts import FactSchema, Lexicon
 from service.rulebook.conditions import Condition, TextTest
 
@@ -64,6 +65,7 @@ class Rulebook:
     taxonomy: Mapping[str, tuple[str, ...]]
     lexicon: Lexicon
     calendar: SensitiveCalendar
+    workdays: Workdays
     facts: FactSchema
     files: tuple[str, ...]
 
@@ -77,6 +79,16 @@ class Rulebook:
             return own
         naming = self.tiers[tier]
         return naming.get("department") or f"{naming.get('prefix', '')}{agency}"
+
+    def warnings(self, today: dt.date) -> list[str]:
+        """What the rules directory lacks for this year and the next, which deadlines reach into."""
+        missing = self.workdays.missing_years((today.year, today.year + 1))
+        return [missing_schedule_warning(missing)] if missing else []
+
+    def departments(self) -> list[str]:
+        """Every department a case can be routed to: each agency at each tier, and those rules name directly."""
+        return sorted({self.department_for(tier, agency) for agency in self.agencies for tier in self.tiers}
+                      | {str(v) for rule in self.rules() for k, v in rule.actions.set.items() if k == "department"})
 
     def rules(self):
         for stage in self.stages:

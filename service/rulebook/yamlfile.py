@@ -55,6 +55,19 @@ def _walk(node: yaml.Node, path: JsonPath, out: dict[JsonPath, Location]) -> Non
             _walk(item, (*path, index), out)
 
 
+class _RuleLoader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (2031-02-30) are located errors, not a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a date (YYYY-MM-DD): {exc}", node.start_mark) from exc
+
+
+_RuleLoader.add_constructor("tag:yaml.org,2002:timestamp", _RuleLoader.construct_yaml_timestamp)
+
 MAX_BYTES = 2 << 20  # the shipped lexicon is 20 KB; a rule file of megabytes is a mistake or an attack
 MAX_DEPTH = 40  # rule files nest five or six levels deep
 
@@ -76,12 +89,13 @@ def load_yaml(path: Path) -> SourceFile:
         raise RulebookError([Problem(str(path), 1, f"cannot read file: {reason}")]) from exc
     try:
         _refuse_aliases_and_depth(path, text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
+        node = yaml.compose(text, Loader=_RuleLoader)
+        data = _RuleLoader("").construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 0)
-        raise RulebookError([Problem(str(path), line, f"YAML syntax error: {exc.problem}", col)]) from exc
+        kind = "YAML value error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise RulebookError([Problem(str(path), line, f"{kind}: {exc.problem}", col)]) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
         raise RulebookError([Problem(str(path), 1, f"YAML error: {type(exc).__name__}")]) from exc
     source = SourceFile(path, data)

@@ -11,31 +11,38 @@ alert. The answer goes out only after the commit: an answered case is stored.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, create_engine, event, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.api.schemas import TriageRequest, TriageResponse
 from service.pipeline.area import Area
 from service.pipeline.history import History
 from service.pipeline.nearcopy import COPY_JACCARD, bands, jaccard, shingles
+from service.errors import TriageError
 from service.privacy import keyed_hash, mask_id_number, mask_identifier, mask_phone
 from service.store.migrate import upgrade
 from service.store.tables import AlertRecord, CaseRecord, CopyBand, FeedbackRecord
 
 WRITE_LOCK = 726_455_002  # PostgreSQL advisory lock id that serialises case writes
+WRITE = "triage_write"  # execution option of the engine that write transactions use
 ALERT_RULE_PREFIX = "cluster."  # a fired rule with this id prefix records a cluster alert
 COPY_RULE_PREFIX = "cluster.copies"  # … per copy cluster; other cluster. rules per place and category
 
 
 def make_engine(url: str) -> Engine:
+    """An engine whose errors never carry a statement's parameters (they hold petition text and identities)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        _private_file(Path(url.removeprefix("sqlite:///")))
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=True,
+                               pool_pre_ping=True)
 
         @event.listens_for(engine, "connect")
         def _configure(connection, _record):
@@ -48,41 +55,66 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            # One writer at a time, across processes; reads take no write lock, so they go on
+            # answering while writes fail (a full disk, a read-only directory).
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN")
+
+        @event.listens_for(engine, "handle_error")
+        def _discard_broken(context):
+            # A failed SQLite operation can leave its connection inside a transaction; every later
+            # BEGIN on it would fail too. Discard it: the pool opens a fresh one.
+            if isinstance(context.original_exception, sqlite3.OperationalError):
+                context.is_disconnect = True
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file and its directory readable by the service's user only (WAL files inherit the mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 @dataclass(frozen=True)
 class CaseContext:
     """A case about to be decided: who, where, what, when."""
 
-    request: TriageRequest
+    request: TriageRequest  # its text already redacted
     received_at: dt.datetime
     category: str
     area: Area
+    fingerprint: str  # of the request as sent (see fingerprint.py)
 
 
 class CaseRepository:
     def __init__(self, engine: Engine, link_key: bytes):
-        upgrade(engine)
+        with _available():
+            upgrade(engine)
         self._engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(engine.execution_options(**{WRITE: True}), expire_on_commit=False)
         self._key = link_key
+
+    def close(self) -> None:
+        """Close the pooled connections (a server shutting down; a test's app going away)."""
+        self._engine.dispose()
 
     # ---- writing -------------------------------------------------------------------------------
 
     def decide_and_save(self, context: CaseContext, decide: Callable[[History], TriageResponse]) -> TriageResponse:
         """Compute the history, decide with it, store the case, its copy bands and any alert; one transaction.
 
-        A case_id stored meanwhile (a retry, another worker) returns the stored decision instead.
+        A case_id stored meanwhile (a retry, another worker) returns the stored decision when the
+        same request was sent, and raises CaseConflict when a different one was.
         """
         request = context.request
         petitioner = self.petitioner_key(request)
         grams = shingles(f"{request.title or ''}{request.content}")
         case_bands = sorted(set(bands(grams)))
-        with self._sessions() as session:
+        with _available(), self._writes() as session:
             try:
                 with session.begin():
                     self._lock(session)
@@ -91,7 +123,7 @@ class CaseRepository:
                     root, cluster_size = self._copy_cluster(session, case_bands, grams)
                     history, same_place_week = self._history(session, context, petitioner, cluster_size)
                     decision = decide(history)
-                    record = self._record(request, decision, context.area, petitioner, root)
+                    record = self._record(request, decision, context, petitioner, root)
                     session.add(record)
                     session.flush()
                     session.add_all(CopyBand(band=band, case_id=decision.case_id) for band in case_bands)
@@ -100,11 +132,21 @@ class CaseRepository:
                             .update({CaseRecord.copy_cluster: root})
                     self._alerts(session, record, decision, context, history, same_place_week)
             except (_AlreadyStored, IntegrityError):
-                stored = self.get(request.case_id) if request.case_id else None
+                stored = self.stored(request.case_id, context.fingerprint) if request.case_id else None
                 if stored is None:
                     raise
                 return stored
         return decision
+
+    def stored(self, case_id: str, fingerprint: str) -> TriageResponse | None:
+        """The stored decision of a case sent again; CaseConflict if the case_id holds a different request."""
+        with _available(), self._reads() as session, session.begin():
+            record = session.get(CaseRecord, case_id)
+            if record is None:
+                return None
+            if record.request_hash != fingerprint:
+                raise CaseConflict(record.request_hash or "", fingerprint)
+            return TriageResponse.model_validate(record.decision)
 
     def _lock(self, session: Session) -> None:
         if session.bind.dialect.name == "postgresql":
@@ -128,14 +170,14 @@ class CaseRepository:
     def _history(self, session: Session, context: CaseContext, petitioner: str | None,
                  cluster_size: int) -> tuple[History, list[str]]:
         """The history facts, and the earlier cases of the same place and category within 7 days."""
-        when = context.received_at.astimezone(dt.UTC)
+        when = context.received_at
         counts: dict[str, int] = {}
         if petitioner:
             earlier = select(CaseRecord.received_at, CaseRecord.category).where(
                 CaseRecord.petitioner_key == petitioner, CaseRecord.received_at <= when,
                 CaseRecord.received_at > when - dt.timedelta(days=3650))
             rows = session.execute(earlier).all()
-            ages = [(when - _aware(r.received_at)).days for r in rows]
+            ages = [(when - r.received_at).days for r in rows]
             counts = {
                 "petitioner_cases_30d": sum(a < 30 for a in ages),
                 "petitioner_cases_90d": sum(a < 90 for a in ages),
@@ -150,7 +192,7 @@ class CaseRepository:
                 same_place, CaseRecord.category == context.category,
                 CaseRecord.received_at <= when, CaseRecord.received_at > when - dt.timedelta(days=30))
             rows = session.execute(nearby).all()
-            week = [r for r in rows if when - _aware(r.received_at) < dt.timedelta(days=7)]
+            week = [r for r in rows if when - r.received_at < dt.timedelta(days=7)]
             me = petitioner or "this case"
             place = {
                 "area_name": context.area.village or context.area.township,
@@ -201,18 +243,20 @@ class CaseRepository:
             place = and_(place, or_(CaseRecord.area_county == area.county, CaseRecord.area_county.is_(None)))
         return place
 
-    def _record(self, request: TriageRequest, decision: TriageResponse, area: Area, petitioner: str | None,
+    def _record(self, request: TriageRequest, decision: TriageResponse, context: CaseContext, petitioner: str | None,
                 root: str | None) -> CaseRecord:
         codes = [flag.code for flag in decision.risk.flags]
+        area = context.area
         return CaseRecord(
             case_id=decision.case_id,
-            received_at=decision.received_at.astimezone(dt.UTC),  # SQLite keeps no offset: store UTC
+            received_at=decision.received_at,
             stored_at=dt.datetime.now(dt.UTC),
             content=request.content,
+            request_hash=context.fingerprint,
             title=request.title,
             channel=request.channel,
             region=request.region.model_dump(exclude_none=True) if request.region else None,
-            intake=self._intake(request),
+            intake=intake_fields(request),
             petitioner_key=petitioner,
             petitioner_masked=self._masked(request),
             area_county=area.county or None,
@@ -229,7 +273,7 @@ class CaseRepository:
 
     def add_feedback(self, case_id: str, by: str, **corrections) -> FeedbackRecord | None:
         """Store a handler's correction; None when the case is unknown."""
-        with self._sessions() as session, session.begin():
+        with _available(), self._writes() as session, session.begin():
             if session.get(CaseRecord, case_id) is None:
                 return None
             record = FeedbackRecord(case_id=case_id, by=by, created_at=dt.datetime.now(dt.UTC), **corrections)
@@ -239,12 +283,12 @@ class CaseRepository:
     # ---- reading -------------------------------------------------------------------------------
 
     def get(self, case_id: str) -> TriageResponse | None:
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             record = session.get(CaseRecord, case_id)
             return TriageResponse.model_validate(record.decision) if record else None
 
     def record(self, case_id: str) -> CaseRecord | None:
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             return session.get(CaseRecord, case_id)
 
     def search(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None, region: str | None = None,
@@ -265,19 +309,19 @@ class CaseRepository:
             query = query.where(CaseRecord.level == level)
         if flag:
             query = query.where(CaseRecord.flags.contains(f",{flag},"))
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             page = session.scalars(query.order_by(CaseRecord.received_at.desc(), CaseRecord.case_id)
                                    .limit(limit).offset(offset)).all()
         return total, list(page)
 
     def alerts(self) -> list[AlertRecord]:
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             return list(session.scalars(select(AlertRecord).order_by(AlertRecord.created_at)).all())
 
     def corrected(self) -> list[tuple[CaseRecord, FeedbackRecord]]:
         """Cases with a category correction, each with its newest correction."""
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             rows = session.execute(select(CaseRecord, FeedbackRecord).join(FeedbackRecord)
                                    .where(FeedbackRecord.category.is_not(None))
                                    .order_by(FeedbackRecord.case_id, FeedbackRecord.created_at, FeedbackRecord.id)).all()
@@ -287,7 +331,7 @@ class CaseRepository:
     def replayable(self, limit: int | None = None) -> list[TriageRequest]:
         """Stored cases as requests again (newest first), for backtesting rules; identities are not replayed."""
         query = select(CaseRecord).order_by(CaseRecord.received_at.desc()).limit(limit)
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             return [
                 TriageRequest(
                     case_id=r.case_id, content=r.content, title=r.title, channel=r.channel, received_at=r.received_at,
@@ -303,12 +347,12 @@ class CaseRepository:
         query = select(CaseRecord.rules_version, CaseRecord.decision).order_by(CaseRecord.received_at)
         if since is not None:
             query = query.where(CaseRecord.received_at >= since)
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             for version, decision in session.execute(query.execution_options(yield_per=1000)):
                 yield version, decision.get("rules_fired", [])
 
     def count(self) -> int:
-        with self._sessions() as session, session.begin():
+        with _available(), self._reads() as session, session.begin():
             return session.scalar(select(func.count()).select_from(CaseRecord)) or 0
 
     # ---- personal data -------------------------------------------------------------------------
@@ -318,11 +362,6 @@ class CaseRepository:
         identity = p and (p.id_number or p.id or p.phone)
         return keyed_hash(self._key, identity) if identity else None
 
-    @staticmethod
-    def _intake(request: TriageRequest) -> dict:
-        age = request.petitioner.age if request.petitioner else None
-        fields = {"headcount": request.headcount, "visited_level": request.visited_level, "age": age}
-        return {k: v for k, v in fields.items() if v is not None}
 
     @staticmethod
     def _masked(request: TriageRequest) -> dict | None:
@@ -337,10 +376,35 @@ class CaseRepository:
         return {k: v for k, v in masked.items() if v is not None}
 
 
+def intake_fields(request: TriageRequest) -> dict:
+    """Headcount, visited level and age: the intake fields a replay needs, kept with the case."""
+    age = request.petitioner.age if request.petitioner else None
+    fields = {"headcount": request.headcount, "visited_level": request.visited_level, "age": age}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 class _AlreadyStored(Exception):
     pass
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes (stored as UTC); PostgreSQL returns aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+class CaseConflict(TriageError):
+    """A case_id already stored with a different request: the new petition was not stored."""
+
+    def __init__(self, stored_hash: str, sent_hash: str):
+        self.stored_hash, self.sent_hash = stored_hash, sent_hash
+        super().__init__("this case_id is already stored with a different request; nothing was stored")
+
+
+class StoreUnavailable(TriageError):
+    """The database failed (unreachable, locked, full, read-only); nothing of the failed operation was stored."""
+
+
+@contextmanager
+def _available():
+    """Database failures as StoreUnavailable, with the driver's class only: its message may quote data."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if isinstance(exc, IntegrityError):
+            raise
+        raise StoreUnavailable(f"the case store is unavailable ({type(exc.orig).__name__})") from exc

@@ -16,22 +16,48 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and read back with their offset, on every backend.
+
+    SQLite keeps no offset: without this, a case read back from SQLite came out
+    as a naive UTC time, 8 hours off for a client that reads it as Shanghai time,
+    and `since`/`until` filters compared local times with UTC ones.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime reached the store; give it an offset")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {dt.datetime: UTCDateTime}
 
 
 class CaseRecord(Base):
     __tablename__ = "cases"
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    content: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
+    stored_at: Mapped[dt.datetime]
+    content: Mapped[str] = mapped_column(Text)  # redacted: phone, ID numbers and names masked
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # what was sent, to tell a retry from a clash
     title: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(16))
     region: Mapped[dict | None] = mapped_column(JSON)
@@ -74,8 +100,8 @@ class AlertRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    updated_at: Mapped[dt.datetime]
     area: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
@@ -91,7 +117,7 @@ class FeedbackRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime]
     by: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(32))
     subcategory: Mapped[str | None] = mapped_column(String(32))

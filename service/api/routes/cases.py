@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
-from service.api.deps import AnalystRole, PipelineDep
+from service.api.deps import NOT_FOUND, PROTECTED_RESPONSES, AnalystRole, PipelineDep, unprocessable
 from service.api.schemas import (
     AlertView,
+    CaseId,
     CasePage,
     CaseView,
     FeedbackRequest,
     FeedbackView,
+    IntakeTime,
     RiskLevel,
     TriageResponse,
 )
@@ -21,7 +22,9 @@ from service.pipeline.triage import TriagePipeline
 from service.privacy import redact
 from service.store.tables import CaseRecord
 
-router = APIRouter(tags=["cases"], dependencies=[AnalystRole])
+router = APIRouter(tags=["cases"], dependencies=[AnalystRole], responses=PROTECTED_RESPONSES)
+MAX_OFFSET = 10_000_000  # deeper than any store pages; narrow by since/until instead
+CasePath = Annotated[CaseId, Path(description="The case's case_id")]
 
 
 def _store(pipeline: TriagePipeline):
@@ -45,25 +48,25 @@ def _view(record: CaseRecord) -> CaseView:
     )
 
 
-@router.get("/v1/cases/{case_id}", response_model=CaseView)
-def get_case(case_id: str, pipeline: PipelineDep) -> CaseView:
+@router.get("/v1/cases/{case_id}", response_model=CaseView, responses=NOT_FOUND)
+def get_case(case_id: CasePath, pipeline: PipelineDep) -> CaseView:
     record = _store(pipeline).record(case_id)
     if record is None:
-        raise HTTPException(404, f"no case {case_id!r}")
+        raise HTTPException(404, "no case with this case_id")
     return _view(record)
 
 
 @router.get("/v1/cases", response_model=CasePage)
 def search_cases(
     pipeline: PipelineDep,
-    since: Annotated[dt.datetime | None, Query(description="Received at or after (ISO-8601)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Received before (ISO-8601)")] = None,
+    since: Annotated[IntakeTime | None, Query(description="Received at or after (ISO-8601; Asia/Shanghai without offset)")] = None,
+    until: Annotated[IntakeTime | None, Query(description="Received before (ISO-8601; Asia/Shanghai without offset)")] = None,
     region: Annotated[str | None, Query(max_length=64, description="Region code prefix, or a township/village name")] = None,
     category: Annotated[str | None, Query(max_length=32)] = None,
     level: Annotated[RiskLevel | None, Query()] = None,
     flag: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$", description="A flag code, e.g. collective")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasePage:
     """Stored cases, newest first, filtered by time, region, category, level and flag; paginated."""
     total, records = _store(pipeline).search(since=since, until=until, region=region, category=category, level=level,
@@ -71,21 +74,24 @@ def search_cases(
     return CasePage(total=total, limit=limit, offset=offset, cases=[_view(r) for r in records])
 
 
-@router.post("/v1/cases/{case_id}/feedback", response_model=FeedbackView, status_code=201)
-def add_feedback(case_id: str, feedback: FeedbackRequest, pipeline: PipelineDep) -> FeedbackView:
+@router.post("/v1/cases/{case_id}/feedback", response_model=FeedbackView, status_code=201, responses=NOT_FOUND)
+def add_feedback(case_id: CasePath, feedback: FeedbackRequest, pipeline: PipelineDep) -> FeedbackView:
     """A handler corrects the category, subcategory, department or flags; kept with who and when."""
     corrections = feedback.model_dump(exclude={"by", "note"}, exclude_none=True)
     if not corrections:
-        raise HTTPException(422, "give at least one of category, subcategory, department, flags")
+        raise unprocessable(None, "give at least one of category, subcategory, department, flags")
+    rulebook = pipeline.runner.rulebook
     if feedback.category and feedback.category not in pipeline.classifier.labels:
-        raise HTTPException(422, f"category: {feedback.category!r} is not a label of the served model "
-                                 f"({', '.join(pipeline.classifier.labels)})")
-    unknown = [code for code in feedback.flags or [] if code not in pipeline.runner.rulebook.flags]
+        raise unprocessable("category", f"not a label of the served model ({', '.join(pipeline.classifier.labels)})")
+    if feedback.department and feedback.department not in rulebook.departments():
+        raise unprocessable("department", "not a department the rules route to (GET /v1/taxonomy lists them)")
+    unknown = [code for code in feedback.flags or [] if code not in rulebook.flags]
     if unknown:
-        raise HTTPException(422, f"flags: unknown flag codes {unknown}")
-    record = _store(pipeline).add_feedback(case_id, feedback.by, note=feedback.note, **corrections)
+        raise unprocessable("flags", f"{len(unknown)} unknown flag code(s); known: {', '.join(rulebook.flags)}")
+    note = redact(feedback.note) if feedback.note else None
+    record = _store(pipeline).add_feedback(case_id, redact(feedback.by), note=note, **corrections)
     if record is None:
-        raise HTTPException(404, f"no case {case_id!r}")
+        raise HTTPException(404, "no case with this case_id")
     return FeedbackView.model_validate(record, from_attributes=True)
 
 

@@ -6,15 +6,17 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from service.api.deps import AnalystRole, PipelineDep
+from service.api.deps import PROTECTED_RESPONSES, AnalystRole, PipelineDep, unprocessable
 from service.api.schemas import (
     Flag,
     ReloadRequest,
     RuleFileInfo,
     RuleProblem,
+    RulesRejection,
+    InvalidRequest,
     RulesInfo,
     SimulatedDecision,
     SimulateRequest,
@@ -24,7 +26,7 @@ from service.errors import Problem, RulebookError
 from service.rulebook.active import ActiveRuleSet
 from service.rulebook.isolated import RulesRejected, run_isolated
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[AnalystRole])
+router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[AnalystRole], responses=PROTECTED_RESPONSES)
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -47,11 +49,9 @@ def rejection(exc: RulebookError | RulesRejected, root: Path | None = None) -> J
             name = name[len(str(root)) :].lstrip("/")
         return RuleProblem(file=name, line=problem.line, col=problem.col, message=problem.message)
 
-    message = str(exc).splitlines()[0]
-    body = {"detail": message, "problems": [relative(p).model_dump() for p in exc.problems]}
-    if isinstance(exc, RulesRejected) and exc.failures:
-        body["failed_tests"] = exc.failures
-    return JSONResponse(status_code=422, content=body)
+    body = RulesRejection(detail=str(exc).splitlines()[0], problems=[relative(p) for p in exc.problems],
+                          failed_tests=exc.failures if isinstance(exc, RulesRejected) else [])
+    return JSONResponse(status_code=422, content=body.model_dump(mode="json"))
 
 
 @router.get("", response_model=RulesInfo)
@@ -60,7 +60,7 @@ def active_rules(pipeline: PipelineDep) -> RulesInfo:
     return rules_info(pipeline.rules.current)
 
 
-@router.post("/reload", response_model=RulesInfo, responses={422: {"description": "Rejected; the active rules stay"}})
+@router.post("/reload", response_model=RulesInfo, responses={422: {"model": RulesRejection | InvalidRequest, "description": "Rejected; the active rules stay"}})
 def reload_rules(pipeline: PipelineDep, request: ReloadRequest = Body(default_factory=ReloadRequest)):
     """Re-read the rules directory, validate it, run its rule tests in a child process, then swap it in.
 
@@ -73,7 +73,7 @@ def reload_rules(pipeline: PipelineDep, request: ReloadRequest = Body(default_fa
         return rejection(exc)
 
 
-@router.post("/simulate", response_model=SimulateResponse, responses={422: {"description": "The rule files are invalid"}})
+@router.post("/simulate", response_model=SimulateResponse, responses={422: {"model": RulesRejection | InvalidRequest, "description": "The rule files are invalid"}})
 def simulate(request: SimulateRequest, pipeline: PipelineDep):
     """Decide the given cases with the active rules overlaid by the given files; nothing is activated or stored."""
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as tmp:
@@ -82,7 +82,7 @@ def simulate(request: SimulateRequest, pipeline: PipelineDep):
         for name, content in request.files.items():
             path = PurePosixPath(name)
             if path.is_absolute() or ".." in path.parts or path.suffix not in RULE_FILE_SUFFIXES:
-                raise HTTPException(422, f"files: {name!r} is not a rule file path inside the rules directory")
+                raise unprocessable("files", "every file name must be a relative .yaml or .yml path inside the rules directory")
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(content, encoding="utf-8")
         predictions = pipeline.classifier.predict([c.title or "" for c in request.cases], [c.content for c in request.cases])
