@@ -107,7 +107,8 @@ def _starts_word(text: str, start: int) -> bool:
 
 
 def _county_of(record: dict, piece: str, trusted: bool) -> tuple[str, int, int] | None:
-    """(code, 2 for a county or 1 for a city, start) of cpca's match in the piece, or None when it is not a sure place.
+    """(code, 2 for a county or 1 for a city, where its chain starts) of cpca's match in the piece, or None
+    when it is not a sure place.
 
     A bare province is not a county. Without a province or city named before it, a name counts only
     when it is written whole (枣阳市, not 枣阳), is not a word of its own (县, 城区), has at least two
@@ -117,7 +118,7 @@ def _county_of(record: dict, piece: str, trusted: bool) -> tuple[str, int, int] 
     code = record.get("adcode")
     if not isinstance(code, str):
         return None  # cpca gives NaN when it finds nothing
-    for level, column, parents in ((2, "区", ("省", "市")), (1, "市", ("省",))):
+    for level, column in ((2, "区"), (1, "市")):
         name, start = record.get(column), record.get(f"{column}_pos", -1)
         if isinstance(name, str) and start >= 0:
             break
@@ -125,15 +126,16 @@ def _county_of(record: dict, piece: str, trusted: bool) -> tuple[str, int, int] 
         return None
     if name in ("县", "市辖区"):
         return None
+    chain = min(p for p in (record.get(f"{c}_pos", -1) for c in ("省", "市", "区")) if p >= 0)
     if trusted:
-        return code, level, start
-    if not any(0 <= record.get(f"{p}_pos", -1) < start for p in parents):
+        return code, level, chain
+    if chain == start:  # nothing named before it
         end = start + len(name)
         if (piece[start:end] != name or name in _GENERIC_COUNTIES or name in _ambiguous()
                 or len(_SUFFIX.sub("", name)) < 2 or piece[end:end + 1] in ("场", "域")
                 or not _starts_word(piece, start)):
             return None
-    return code, level, start
+    return code, level, chain
 
 
 def _counties(cases: list[tuple[str, str | None, str | None]]) -> dict[int, str]:
@@ -185,8 +187,11 @@ _UPPER_OR_TOWNSHIP = re.compile(r"[^\u4e00-\u9fff]|[省市县区旗镇乡村道]
 # verbs, time words…); words jieba does not know (留固, 钟郢) and single characters (遇龙, 琚湾) may be.
 _NOT_NAME_TAGS = ("r", "p", "c", "d", "u", "v", "q", "t", "y", "e", "o", "w", "x", "l", "i", "z")
 _FUNCTION_CHARS = frozenset("是在住到去从向于给让被把对和与及了的地得着过我你他她它本该这那此每各其某名个位户说称系为叫有")
+_LINKS = frozenset("的了是在住到去和与及我你他她们把被给向从对")  # words that join a name to what follows it
+_ANONYMISED = re.compile(r"[A-Za-z][0-9]{0,3}[市县区]$")
 _COUNTED = ("个", "位", "些", "名", "户", "种", "批")  # 「一位村民」「几个村」
-_GENERIC_ENDINGS = ("农村", "城乡", "城镇", "乡镇", "城中村")  # 「农业农村局」
+_GENERIC_ENDINGS = ("农村", "城乡", "乡镇", "城中村", "小城镇", "下乡")  # 「农业农村局」「干部下乡」
+_ROLES = ("干部", "人员", "领导", "书记", "主任", "工作组")  # 「干部下村」: people, never part of a place name
 _NOT_NAME_START = ("某", "本", "该", "我", "这", "那", "此", "每", "各", "其")
 _NOT_NAMES = frozenset({
     "农", "新农", "城中", "城乡", "美丽", "和谐", "文明", "示范", "贫困", "空心", "行政", "自然", "城郊", "周边", "附近",
@@ -212,20 +217,30 @@ def _tail_name(window: str) -> str:
     return name
 
 
+def _ends_with_division(text: str) -> bool:
+    """Whether text ends with a division name (福鼎市) or an anonymised one (A2区)."""
+    names = _division_names()
+    return any(text[-n:] in names for n in range(2, 13)) or bool(_ANONYMISED.search(text[-5:]))
+
+
 def _place_name(text: str, match: re.Match, township: bool) -> str:
     """The township or village name that ends with this suffix, or "" when there is none."""
     suffix, start = match.group(), match.start()
     if text.startswith(_NOT_AFTER.get(suffix, ()), match.end()):
         return ""
-    window = text[max(0, start - _LONGEST):start]
+    begin = max(0, start - _LONGEST)
+    window = text[begin:start]
     upper = _UPPER if township else _UPPER_OR_TOWNSHIP
     cut = max((m.end() for m in upper.finditer(window)), default=0)
     window = window[cut:]
     if len(window) < 2:
         return ""
-    name = _tail_name(window)
+    if cut and _ends_with_division(text[:begin + cut]) and not _LINKS.intersection(window):
+        name = window  # 「福鼎市点头镇」: right after a county, the whole run is the name, words or not
+    else:
+        name = _tail_name(window)
     if (len(name) < 2 or (township and len(name) > 5) or name in _NOT_NAMES or name.startswith(_NOT_NAME_START)
-            or name.endswith(_COUNTED) or (name + suffix).endswith(_GENERIC_ENDINGS)):
+            or name.endswith(_COUNTED) or (name + suffix).endswith(_GENERIC_ENDINGS) or any(r in name for r in _ROLES)):
         return ""
     return name + suffix
 
