@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from service.pipeline.tokenize import get_tokenizer
 
@@ -92,6 +93,7 @@ def _pieces(text: str) -> list[tuple[str, int, int]]:
 
 
 def _is_going(before: str) -> bool:
+    """Whether the words just before a place send someone there (pass the last few characters only)."""
     return bool(_GOING.search(before[-4:]))
 
 
@@ -161,7 +163,7 @@ def _counties(cases: list[tuple[str, str | None, str | None]]) -> dict[int, str]
             continue
         code, level, start = found
         if rank == PLACE:
-            before = clause[:a + start]
+            before = clause[:a + start]  # a clause is at most READ_CHARS long
             if _is_going(before):
                 continue
             if before.endswith("在") and _WORKING.search(clause, a + start):
@@ -181,6 +183,7 @@ _TOWNSHIPS = ("街道", "镇", "乡")
 _NOT_AFTER = {"乡": ("村", "下", "里", "亲", "镇", "土", "愁", "音", "邻", "情", "贤", "间", "野", "民"),
               "镇": ("压", "静", "定", "痛", "守"), "村": ("镇", "落", "庄"), "街道": ("上", "边", "旁", "两")}
 _LONGEST = 8  # characters looked at before a suffix
+_MOST_SUFFIXES = 200  # a text names its place early; this bounds the work on a text made of suffixes
 _UPPER = re.compile(r"[^\u4e00-\u9fff]|[省市县区旗]")  # ends a township's name from the left
 _UPPER_OR_TOWNSHIP = re.compile(r"[^\u4e00-\u9fff]|[省市县区旗镇乡村道]")  # ends a village's name from the left
 # A dictionary word with one of these tags is not part of a place name (pronouns, prepositions, particles,
@@ -204,7 +207,7 @@ def _tail_name(window: str) -> str:
     """The last words of window that can be a place name: 「名举报柳湾」 → 柳湾, 「湖北枣阳吴店」 → 吴店."""
     tokenizer = _pos_tokenizer()
     name = ""
-    for word in reversed(list(tokenizer.cut(window))):
+    for word in reversed(list(tokenizer.cut(window, HMM=False))):
         text = word.word
         if len(text) == 1:
             stop = text in _FUNCTION_CHARS
@@ -235,7 +238,7 @@ def _place_name(text: str, match: re.Match, township: bool) -> str:
     window = window[cut:]
     if len(window) < 2:
         return ""
-    if cut and _ends_with_division(text[:begin + cut]) and not _LINKS.intersection(window):
+    if cut and _ends_with_division(text[max(0, begin + cut - 12):begin + cut]) and not _LINKS.intersection(window):
         name = window  # 「福鼎市点头镇」: right after a county, the whole run is the name, words or not
     else:
         name = _tail_name(window)
@@ -249,14 +252,15 @@ def _township_and_village(text: str) -> tuple[str, str]:
     """The first township and village the text names as its own; one named only as a destination is the fallback."""
     stated = {True: "", False: ""}  # township? → name
     going = {True: "", False: ""}
-    for match in _NAMED.finditer(text):
+    for match in islice(_NAMED.finditer(text), _MOST_SUFFIXES):
         township = match.group() in _TOWNSHIPS
         if stated[township]:
             continue
         name = _place_name(text, match, township)
         if not name:
             continue
-        if _is_going(text[:match.end() - len(name)]):
+        at = match.end() - len(name)
+        if _is_going(text[max(0, at - 4):at]):
             going[township] = going[township] or name
         else:
             stated[township] = name
