@@ -24,8 +24,9 @@ def test_labelled_cases_meet_the_accuracy_floor_for_county_township_and_village(
     got = areas_of([(normalize_text(case["text"]), None, None) for case in CASES])
     for field in ("county", "township", "village"):
         misses = [f"{case['text'][:40]}…: want {case[field]!r}, got {getattr(found, field)!r}"
-                  for case, found in zip(CASES, got) if getattr(found, field) != case[field]]
-        assert 1 - len(misses) / len(CASES) >= FLOOR, f"{field}: {len(misses)} of {len(CASES)} wrong\n" + "\n".join(misses)
+                  for case, found in zip(CASES, got, strict=True) if getattr(found, field) != case[field]]
+        share = 1 - len(misses) / len(CASES)
+        assert share >= FLOOR, f"{field}: {len(misses)} of {len(CASES)} wrong\n" + "\n".join(misses)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,4 +1,4 @@
-"""Where a case comes from: county from the intake region or, failing that, the text; township and village from the text.
+"""Where a case comes from: county from the intake region or else the text; township and village from the text.
 
 Province/city/county names and codes come from cpca (a maintained library with
 the national division table). A text names many places that are not where the
@@ -41,7 +41,7 @@ _WORKING = re.compile(r"打工|务工|工作|上班|做工|干活|经商|做生�
 _GENERIC_COUNTIES = frozenset({"县", "市辖区", "老城区", "新城区", "城区", "郊区", "矿区"})
 _SUFFIX = re.compile(r"(?:自治县|自治旗|自治州|地区|新区|林区|县|区|市|旗|盟|州)$")
 
-PLACE, WORK, INTAKE = 1, 2, 0  # ranks: lower wins
+INTAKE, PLACE, WORK = 0, 1, 2  # how sure a county is: lower wins
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _county_of(record: dict, piece: str, trusted: bool) -> tuple[str, int, int] 
             break
     else:
         return None
-    if name in ("县", "市辖区"):
+    if name in ("县", "市辖区"):  # the table's headings for a municipality's counties: no place, even from the intake
         return None
     chain = min(p for p in (record.get(f"{c}_pos", -1) for c in ("省", "市", "区")) if p >= 0)
     if trusted:
@@ -200,7 +200,7 @@ _NOT_NAMES = frozenset({
     "农", "新农", "城中", "城乡", "美丽", "和谐", "文明", "示范", "贫困", "空心", "行政", "自然", "城郊", "周边", "附近",
     "周围", "隔壁", "邻近", "全体", "广大", "整个", "其他", "其它", "别的", "所在", "当地", "本地", "外地", "老旧", "新建",
     "住宅", "居民", "商品房", "高档", "拆迁", "安置", "回迁", "城市", "农村", "咱们", "大家", "村民", "特色", "中心",
-    "重点", "建制", "时候", "现任", "前任", "一个", "几个", "多个", "两个", "整个", "这个", "那个"})
+    "重点", "建制", "时候", "现任", "前任", "一个", "几个", "多个", "两个", "这个", "那个"})
 
 
 def _tail_name(window: str) -> str:
@@ -208,15 +208,15 @@ def _tail_name(window: str) -> str:
     tokenizer = _pos_tokenizer()
     name = ""
     for word in reversed(list(tokenizer.cut(window, HMM=False))):
-        text = word.word
-        if len(text) == 1:
-            stop = text in _FUNCTION_CHARS
+        part = word.word
+        if len(part) == 1:
+            stop = part in _FUNCTION_CHARS
         else:
-            stop = (word.flag.startswith(_NOT_NAME_TAGS) and bool(tokenizer.tokenizer.FREQ.get(text))
-                    or len(name) >= 2 and text in _division_names())
-        if stop or len(name) + len(text) > 6:
+            stop = (word.flag.startswith(_NOT_NAME_TAGS) and bool(tokenizer.tokenizer.FREQ.get(part))
+                    or len(name) >= 2 and part in _division_names())
+        if stop or len(name) + len(part) > 6:
             break
-        name = text + name
+        name = part + name
     return name
 
 
