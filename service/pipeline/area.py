@@ -179,9 +179,9 @@ def _counties(cases: list[tuple[str, str | None, str | None]]) -> dict[int, str]
 # 「实名举报柳湾村」 is 柳湾村 and 「湖北省枣阳市吴店镇钟郢村」 gives 吴店镇 and 钟郢村.
 _NAMED = re.compile(r"街道|社区|小区|镇|乡|村")
 _TOWNSHIPS = ("街道", "镇", "乡")
-# After the suffix: it begins another word (乡村, 乡下, 镇压, 村镇, 街道上), so there is no name.
+# After the suffix: it begins another word (乡村, 乡下, 镇压, 村镇, 村子, 街道上), so there is no name.
 _NOT_AFTER = {"乡": ("村", "下", "里", "亲", "镇", "土", "愁", "音", "邻", "情", "贤", "间", "野", "民"),
-              "镇": ("压", "静", "定", "痛", "守"), "村": ("镇", "落", "庄"), "街道": ("上", "边", "旁", "两")}
+              "镇": ("压", "静", "定", "痛", "守"), "村": ("镇", "落", "庄", "子"), "街道": ("上", "边", "旁", "两")}
 _LONGEST = 8  # characters looked at before a suffix
 _MOST_SUFFIXES = 200  # a text names its place early; this bounds the work on a text made of suffixes
 _UPPER = re.compile(r"[^\u4e00-\u9fff]|[省市县区旗]")  # ends a township's name from the left
