@@ -22,6 +22,7 @@ import re
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import NamedTuple
 
 from service.chinese_names import find_names
 from service.pipeline.normalize import to_simplified
@@ -119,36 +120,54 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
     return simplified, index
 
 
-def _number_spans(folded: str) -> list[tuple[int, int, str]]:
-    """(start, end, mask) in the folded text, IDs before phones, no two overlapping."""
-    spans = [(m.start(), m.end(), mask_id_number(m.group(0))) for m in ID_NUMBER.finditer(folded)
+class Finding(NamedTuple):
+    """A span of personal data in the original text, its kind (id_number, phone, name) and its mask."""
+
+    start: int
+    end: int
+    kind: str
+    mask: str
+
+
+def _number_spans(folded: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, mask) in the folded text, IDs before phones, no two overlapping."""
+    spans = [(m.start(), m.end(), "id_number", mask_id_number(m.group(0))) for m in ID_NUMBER.finditer(folded)
              if _is_id_number(m.group(0))]
-    ids = [(start, end) for start, end, _ in spans]
+    ids = [(start, end) for start, end, _, _ in spans]
     for m in PHONE.finditer(folded):
         if not any(start < m.end() and m.start() < end for start, end in ids):
-            spans.append(_phone_span(m))
+            start, end, mask = _phone_span(m)
+            spans.append((start, end, "phone", mask))
     return spans
 
 
-def redact(text: str) -> str:
-    """Text with phone numbers, ID numbers and personal names masked, for anything that leaves the service.
+def personal_data(text: str) -> list[Finding]:
+    """Phone numbers, ID numbers and personal names in `text`, in order, not overlapping.
 
-    A name keeps its surname, as written: 張** for 張三 (the mask is always two
-    stars, whatever the given name's length). A surname alone (刘女士, 王老师,
-    张某) is left as it is: it is all the masks would show anyway.
+    A name keeps its surname, as written: 張** for 張三 (always two stars,
+    whatever the given name's length). A surname alone (刘女士, 王老师, 张某)
+    is not a finding: it is all a mask would show anyway.
     """
     folded, index = _fold(text)
     if index is None:
         index = range(len(text))
-    spans = [(index[s], index[e - 1] + 1, mask) for s, e, mask in _number_spans(folded)]
+    found = [Finding(index[s], index[e - 1] + 1, kind, mask) for s, e, kind, mask in _number_spans(folded)]
     for name in find_names(folded):
         start, surname_end = index[name.start], index[name.surname_end - 1] + 1
-        spans.append((start, index[name.end - 1] + 1, f"{text[start:surname_end]}**"))
+        found.append(Finding(start, index[name.end - 1] + 1, "name", f"{text[start:surname_end]}**"))
+    kept: list[Finding] = []
+    for finding in sorted(found):
+        if not kept or finding.start >= kept[-1].end:
+            kept.append(finding)
+    return kept
+
+
+def redact(text: str) -> str:
+    """Text with phone numbers, ID numbers and personal names masked, for anything that leaves the service."""
     out, at = [], 0
-    for start, end, mask in sorted(spans):
-        if start >= at:
-            out += [text[at:start], mask]
-            at = end
+    for finding in personal_data(text):
+        out += [text[at:finding.start], finding.mask]
+        at = finding.end
     out.append(text[at:])
     return "".join(out)
 
