@@ -44,7 +44,7 @@ _ID18 = rf"{_REGION}(?:18|19|20)\d\d{_MONTH_DAY}\d{{3}}[\dXx]"
 _ID15 = rf"{_REGION}\d\d{_MONTH_DAY}\d{{3}}"
 # Written in groups (6-8-4, 6-4-4-4, 4-4-4-4-2, 15 as 6-6-3): the digits are checked once the spaces are gone.
 _SPACED = r"\d{6} \d{8} \d{3}[\dXx]|\d{6} \d{4} \d{4} \d{3}[\dXx]|\d{4} \d{4} \d{4} \d{4} \d[\dXx]|\d{6} \d{6} \d{3}"
-ID_NUMBER = re.compile(rf"(?<![0-9A-Za-z])(?:{_ID18}|{_ID15}|{_SPACED})(?![0-9A-Za-z])")
+ID_NUMBER = re.compile(rf"(?<![0-9A-Za-z])(?:{_ID18}|{_ID15}|{_SPACED})(?!\d)")
 _ID_DIGITS = re.compile(rf"{_ID18}|{_ID15}")
 
 

@@ -329,4 +329,39 @@ SECOND_ROUND = [
     Snippet("我叫牛德胜，是一名退伍军人。", names=("牛德胜",)),
 ]
 
-LABELLED = LONG_POSTS + NAME_POSITIVES + NAME_NEGATIVES + NUMBER_POSITIVES + NUMBER_NEGATIVES + SECOND_ROUND
+# Held out: written last and not tuned on (its one fix since: 长 was missing from the name characters).
+THIRD_ROUND = [
+    Snippet("各位领导好！我是A4区绿城小区业主，名叫熊伟，小区地下车库长期积水。", names=("熊伟",)),
+    Snippet("來電人反映：其鄰居侯振華在樓頂私搭亂建，多次勸阻無效。", names=("侯振華",)),
+    Snippet("我叫卢晓峰，手机号是 177-1234-5678，晚上八点后方便接听。", names=("卢晓峰",), numbers=("177-1234-5678",)),
+    Snippet("反映人：付玉梅 联系电话：0591-87654321", names=("付玉梅",), numbers=("0591-87654321",)),
+    Snippet("我们村的村长龙德明把扶贫款发给了他的亲戚。", names=("龙德明",)),
+    Snippet("乡卫生院院长潘志华收受医药代表回扣。", names=("潘志华",)),
+    Snippet("孩子的班主任姓戴，平时对孩子们很凶。"),
+    Snippet("今天是周二，办事大厅却没人上班。"),
+    Snippet("我从常州过来，在A市打工五年了。"),
+    Snippet("本人宁愿不要补偿也要讨个说法。"),
+    Snippet("我们找到公司人事主管邹丽娜，她说没有加班费。", names=("邹丽娜",)),
+    Snippet("我父亲贺长生今年去世，单位至今未发丧葬费。", names=("贺长生",)),
+    Snippet("有事请找联系人姜涛，电话13612345678。", names=("姜涛",), numbers=("13612345678",)),
+    Snippet("身份证：３７０２０２１９８８１１０２２３１Ｘ", numbers=("３７０２０２１９８８１１０２２３１Ｘ",)),
+    Snippet("老人的身份证号是 130102 19450303 1122，户口在K县。", numbers=("130102 19450303 1122",)),
+    Snippet("订单编号 420683199913451234，一直没发货。"),
+    Snippet("工地负责人崔永刚电话关机，工人们找不到人。", names=("崔永刚",)),
+    Snippet("此致\n敬礼\n\n石门村村民 黎志华 敬上\n2024年1月5日", names=("黎志华",)),
+    Snippet("市民李女士来电称，其在某培训机构交了学费后机构跑路了。"),
+    Snippet("出租车司机师傅绕路多收了四十元。"),
+    Snippet("我和同事肖红梅被公司无故辞退。", names=("肖红梅",)),
+    Snippet("原告罗志勇与被告某房地产公司合同纠纷一案。", names=("罗志勇",)),
+    Snippet("我向人社局反映了三次，都说在调查。"),
+    Snippet("A市华润万家超市卖过期食品。"),
+    Snippet("请电话联系：（020）38123456", numbers=("（020）38123456",)),
+    Snippet("张家港保税区的企业长期偷排废水。"),
+    Snippet("我是黄冈人，在武汉做生意。"),
+    Snippet("办事员蒙小婷让我们回去等通知。", names=("蒙小婷",)),
+    Snippet("温馨提示：本周六停电检修。"),
+    Snippet("我叫邢雅琴，今年毕业，用人单位违约。", names=("邢雅琴",)),
+]
+
+LABELLED = (LONG_POSTS + NAME_POSITIVES + NAME_NEGATIVES + NUMBER_POSITIVES + NUMBER_NEGATIVES + SECOND_ROUND
+            + THIRD_ROUND)
