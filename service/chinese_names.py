@@ -7,8 +7,9 @@ says a name comes: after a label or an introduction (姓名：, 联系人, 我�
 cue nothing is masked: 高峰期, 张家界 and 黄河 begin with surnames too.
 Where the cue is weaker, the given name must be made of characters that
 names commonly use, and weak cues also want a word boundary after the name.
-jieba's `nr` tag was measured as a signal and left out: it tags place names
-such as 张家界, 石家庄 and 王府井 as names.
+jieba's `nr` tag was measured as a signal and left out: on the test snippets
+seven in ten of its `nr` words are names, the rest places (张家界, 石家庄,
+王府井), titles (刘女士) and words (高三, 黄金周, 养老金).
 
 Input is folded text (NFKC, simplified characters); output spans are in it.
 Each cue is looked at once and only a few characters on from it, so the
@@ -86,11 +87,11 @@ HONORIFICS = (
     "校长 院长 镇长 县长 敬上 谨上 拜上"
 ).split()
 # What may follow a name after a weak cue, besides punctuation and the end.
-_AFTER = (
+_AFTER = frozenset((
     "在 是 的 等 和 与 及 说 称 也 都 还 就 又 已 曾 被 把 将 给 向 从 对 于 因 今年 现年 家住 住 男 女 反映 投诉 举报 "
     "表示 要求 认为 经常 多次 一直 去年 今天 昨天 前 后 私自 带 找 让 叫 打 骂 不 没 岁 出生 身份证 电话 手机 "
     "联系 夫妇 一家 父子 母子 父女 母女 等人 家 有 患有"
-).split() + HONORIFICS
+).split() + HONORIFICS)
 
 _CUE_SUFFIX = r"(?:是|叫|为)?:?[ \t]{0,2}"  # folded text: NFKC made ： a colon
 
@@ -104,6 +105,7 @@ _CUES = re.compile(
 )
 _CUE_TAIL = re.compile(_CUE_SUFFIX)
 _BEFORE = re.compile(_alternation(HONORIFICS))
+_HONORIFICS = frozenset(HONORIFICS)
 _SIGNATURE = re.compile(r"此致[^\u4e00-\u9fff]{0,8}敬礼[^\u4e00-\u9fff]{1,12}")
 _CHAIN = "、和与及"
 _LONGEST_WORD = max(len(w) for w in (*LOOKALIKES, *_STRONG_CUES, *_TITLE_CUES, *_WEAK_CUES, *HONORIFICS, *_AFTER))
@@ -119,9 +121,8 @@ def _han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-def _starts_word(text: str, at: int, words) -> bool:
-    head = text[at:at + _LONGEST_WORD]
-    return any(head.startswith(w) for w in words)
+def _starts_word(text: str, at: int, words: frozenset[str]) -> bool:
+    return any(text[at:at + n] in words for n in range(1, _LONGEST_WORD + 1))
 
 
 def _surname(text: str, at: int) -> int:
@@ -132,14 +133,14 @@ def _surname(text: str, at: int) -> int:
 
 
 def _given_char(text: str, at: int) -> bool:
-    return at < len(text) and _han(ch := text[at]) and ch not in _STOP and not _starts_word(text, at, HONORIFICS)
+    return at < len(text) and _han(ch := text[at]) and ch not in _STOP and not _starts_word(text, at, _HONORIFICS)
 
 
 def _ends_word(text: str, at: int) -> bool:
     return at >= len(text) or not _han(text[at]) or _starts_word(text, at, _AFTER)
 
 
-def name_at(text: str, at: int, kind: str) -> Name | None:
+def _name_at(text: str, at: int, kind: str) -> Name | None:
     """The name that starts at `at`, if the cue of `kind` (label, strong, title, weak) allows one there.
 
     A given name of name characters will do after a strong or a title cue; after a
@@ -175,6 +176,7 @@ def _name_before(text: str, end: int) -> Name | None:
             given = start + surname
             if not 1 <= end - given <= 2 or _surname(text, start) != surname:
                 continue
+            # 向明华老师 is "to teacher 明华" far more often than a 向 named 明华
             if _starts_word(text, start, LOOKALIKES) or (text[start] in _PREPOSITIONS and start == end - 3):
                 continue
             if all(_given_char(text, i) and text[i] in NAME_CHARS for i in range(given, end)):
@@ -188,17 +190,17 @@ def find_names(text: str) -> list[Name]:
     for cue in _CUES.finditer(text):
         tail = _CUE_TAIL.match(text, cue.end())
         kind = "label" if ":" in tail.group() else cue.lastgroup
-        name = name_at(text, tail.end(), kind)
+        name = _name_at(text, tail.end(), kind)
         while name:
             found.append(name)
             if name.end >= len(text) or text[name.end] not in _CHAIN:
                 break
-            name = name_at(text, name.end + 1, kind)
+            name = _name_at(text, name.end + 1, kind)
     for honorific in _BEFORE.finditer(text):
         if name := _name_before(text, honorific.start()):
             found.append(name)
     for closing in _SIGNATURE.finditer(text):
-        if (name := name_at(text, closing.end(), "strong")) and _ends_word(text, name.end):
+        if (name := _name_at(text, closing.end(), "strong")) and _ends_word(text, name.end):
             found.append(name)
     names: list[Name] = []
     for name in sorted(set(found)):

@@ -6,7 +6,12 @@ the texts it keeps are redacted.
 
 Masks keep just enough for a reader to see what kind of value stood there:
 mobile 138****5678, landline 010-****5678 (an extension becomes -**), a bare
-number after 电话/座机 ****5678, ID 420***********1234 (15-digit: 420********1234).
+number after 电话/座机 ****5678, ID 420***********1234 (15-digit: 420********1234),
+name 张** (the surname as written, always two stars; see chinese_names). A
+surname alone (刘女士, 王老师, 张某) is left as it is: it is all a mask shows.
+An ID number needs a region code and a birth date that exists, so order
+numbers and amounts stay; 400/800 hotlines and 12345 are not personal.
+
 Detection reads a folded copy of the text (NFKC, so full-width digits count,
 and traditional → simplified) and masks the same spans in the original, so
 everything else keeps its own characters. All patterns have bounded
@@ -49,6 +54,7 @@ _ID_DIGITS = re.compile(rf"{_ID18}|{_ID15}")
 
 
 def mask_phone(phone: str) -> str:
+    """A phone number field, masked as `redact` masks one in a text."""
     folded = unicodedata.normalize("NFKC", phone).strip()
     match = PHONE.fullmatch(folded)
     if match and match.group("local") is None:
@@ -130,24 +136,17 @@ class Finding(NamedTuple):
 
 
 def _number_spans(folded: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, kind, mask) in the folded text, IDs before phones, no two overlapping."""
+    """(start, end, kind, mask) of ID and phone numbers in the folded text."""
     spans = [(m.start(), m.end(), "id_number", mask_id_number(m.group(0))) for m in ID_NUMBER.finditer(folded)
              if _is_id_number(m.group(0))]
-    ids = [(start, end) for start, end, _, _ in spans]
     for m in PHONE.finditer(folded):
-        if not any(start < m.end() and m.start() < end for start, end in ids):
-            start, end, mask = _phone_span(m)
-            spans.append((start, end, "phone", mask))
+        start, end, mask = _phone_span(m)
+        spans.append((start, end, "phone", mask))
     return spans
 
 
 def personal_data(text: str) -> list[Finding]:
-    """Phone numbers, ID numbers and personal names in `text`, in order, not overlapping.
-
-    A name keeps its surname, as written: 張** for 張三 (always two stars,
-    whatever the given name's length). A surname alone (刘女士, 王老师, 张某)
-    is not a finding: it is all a mask would show anyway.
-    """
+    """Phone numbers, ID numbers and personal names in `text`, in order, not overlapping."""
     folded, index = _fold(text)
     if index is None:
         index = range(len(text))
@@ -156,9 +155,11 @@ def personal_data(text: str) -> list[Finding]:
         start, surname_end = index[name.start], index[name.surname_end - 1] + 1
         found.append(Finding(start, index[name.end - 1] + 1, "name", f"{text[start:surname_end]}**"))
     kept: list[Finding] = []
-    for finding in sorted(found):
+    for finding in sorted(found, key=lambda f: (f.start, -f.end)):
         if not kept or finding.start >= kept[-1].end:
             kept.append(finding)
+        elif finding.end - finding.start > kept[-1].end - kept[-1].start:
+            kept[-1] = finding  # of two overlapping numbers (a spaced ID read as a phone) the longer
     return kept
 
 
