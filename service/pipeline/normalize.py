@@ -22,10 +22,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional → simplified characters (OpenCC t2s), nothing else."""
+    return _t2s().convert(text)
+
+
 def normalize_text(text: str) -> str:
     """NFKC, traditional → simplified, collapsed white space."""
-    folded = unicodedata.normalize("NFKC", text)
-    simplified = _t2s().convert(folded)
+    simplified = to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", simplified).strip()
 
 
