@@ -3,7 +3,8 @@
 A surname followed by one or two characters is a name only where the text
 says a name comes: after a label or an introduction (姓名：, 联系人, 我叫,
 本人), after an official's title (村支书, 经理), before a form of address
-(先生, 老师, 同志) or in a letter's signature (此致 敬礼 …). Without such a
+(先生, 老师, 同志), at a clause's start before a reporting verb (张建国反映…)
+or in a letter's signature (此致 敬礼 …). Without such a
 cue nothing is masked: 高峰期, 张家界 and 黄河 begin with surnames too.
 Where the cue is weaker, the given name must be made of characters that
 names commonly use, and weak cues also want a word boundary after the name.
@@ -79,7 +80,7 @@ _TITLE_CUES = (
 # Kinship and roles: also want a word boundary after the name.
 _WEAK_CUES = (
     "我是 村民 居民 业主 员工 工人 老人 患者 病人 学生 孩子 儿子 女儿 丈夫 妻子 老公 老婆 爱人 父亲 母亲 爸爸 妈妈 "
-    "爷爷 奶奶 外婆 外公 哥哥 姐姐 弟弟 妹妹 侄子 女婿 儿媳 邻居 同事 同学 朋友 租户 房东 家长 领导 反映 投诉 叫"
+    "爷爷 奶奶 外婆 外公 哥哥 姐姐 弟弟 妹妹 侄子 女婿 儿媳 邻居 同事 同学 朋友 租户 房东 家长 领导 反映 投诉 叫 联系 联系了"
 ).split()
 # Forms of address and closings after a name; a surname alone before them (王老师, 刘女士) is kept as it is.
 HONORIFICS = (
@@ -106,6 +107,8 @@ _CUES = re.compile(
 _CUE_TAIL = re.compile(_CUE_SUFFIX)
 _BEFORE = re.compile(_alternation(HONORIFICS))
 _HONORIFICS = frozenset(HONORIFICS)
+# A clause that opens with a name and a reporting verb: the subject line 「张建国反映村支书…」.
+_REPORTS = re.compile(r"反映|投诉|举报|来电|来信|来访|诉称|求助|咨询")
 _SIGNATURE = re.compile(r"此致[^\u4e00-\u9fff]{0,8}敬礼[^\u4e00-\u9fff]{1,12}")
 _CHAIN = "、和与及"
 _LONGEST_WORD = max(len(w) for w in (*LOOKALIKES, *_STRONG_CUES, *_TITLE_CUES, *_WEAK_CUES, *HONORIFICS, *_AFTER))
@@ -198,6 +201,9 @@ def find_names(text: str) -> list[Name]:
             name = _name_at(text, name.end + 1, kind)
     for honorific in _BEFORE.finditer(text):
         if name := _name_before(text, honorific.start()):
+            found.append(name)
+    for report in _REPORTS.finditer(text):
+        if (name := _name_before(text, report.start())) and (name.start == 0 or not _han(text[name.start - 1])):
             found.append(name)
     for closing in _SIGNATURE.finditer(text):
         if (name := _name_at(text, closing.end(), "strong")) and _ends_word(text, name.end):

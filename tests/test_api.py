@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -162,3 +164,20 @@ def test_decision_is_stored_before_answering(client, settings):
     assert row[0] == case["case_id"]
     assert "13812345678" not in str(row[1]) and "138****5678" in str(row[1])
     assert row[2] and "13812345678" not in row[2]
+
+
+def test_the_docs_page_loads_without_a_network(client):
+    """Swagger UI came from a CDN: blank in an office without internet."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()
+    scripts = re.findall(r"""(?:src|href)=["']([^"']+\.(?:js|css))["']""", page.text)
+    assert scripts and all(client.get(url).status_code == 200 for url in scripts)
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
+    huge = b'[' + b'{"content": "' + "拖欠工资".encode() * 1_500_000 + b'"}]'
+    answer = client.post("/v1/triage/batch", content=huge, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "MB" in answer.json()["detail"]
+    streamed = client.post("/v1/triage/batch", content=iter([huge[:1 << 20]] * 17), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert client.get("/healthz").status_code == 200

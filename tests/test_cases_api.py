@@ -107,3 +107,19 @@ def test_alerts_feed_shows_one_alert_per_cluster(served):
                     headers=INTAKE)
     alerts = client.get("/v1/alerts", headers=ANALYST).json()
     assert len(alerts) == 1 and "钟郢村" in alerts[0]["reason"]
+
+
+def test_feedback_names_only_real_departments_and_echoes_nothing(served):
+    client, _ = served
+    answer = client.post("/v1/cases/c-3/feedback", json={"by": "h", "department": "火星局"}, headers=ANALYST)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "department"]
+    assert "火星局" not in answer.text
+    department = client.get("/v1/taxonomy").json()["departments"][0]
+    assert client.post("/v1/cases/c-3/feedback", json={"by": "h", "department": department}, headers=ANALYST).status_code == 201
+
+
+@pytest.mark.parametrize("case_id", ["no-such-case-99", "13812345678", "a b"])
+def test_an_unknown_or_invalid_case_id_is_not_echoed(served, case_id):
+    client, _ = served
+    answer = client.get(f"/v1/cases/{case_id}", headers=ANALYST)
+    assert answer.status_code in (404, 422) and case_id not in answer.text

@@ -92,3 +92,16 @@ def test_batch_names_a_file_in_no_known_encoding(tmp_path):
     result = runner.invoke(app, ["batch", "-i", str(cases), "-o", str(tmp_path / "o.jsonl"), "--data-dir", str(tmp_path / "d"),
                                  "--model-dir", str(MODEL), "--rules-dir", str(RULES)])
     assert result.exit_code == 1 and "not readable as UTF-8 or GB18030" in result.output
+
+
+def test_serve_refuses_an_open_bind_without_keys(monkeypatch):
+    """With no keys every caller has every role: on 0.0.0.0 that is every case to anyone."""
+    served = []
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port: served.append(host))
+    monkeypatch.delenv("TRIAGE_API_KEYS", raising=False)
+    common = ["--model-dir", str(MODEL), "--rules-dir", str(RULES)]
+    refused = runner.invoke(app, ["serve", "--host", "0.0.0.0", *common])
+    assert refused.exit_code == 1 and "TRIAGE_API_KEYS" in refused.output and served == []
+    assert runner.invoke(app, ["serve", "--host", "0.0.0.0", "--allow-open", *common]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--host", "127.0.0.1", *common]).exit_code == 0
+    assert served == ["0.0.0.0", "127.0.0.1"]

@@ -289,3 +289,14 @@ def test_the_flag_combination_table_takes_the_highest_level(decide):
     assert organised_group.level == "red" and "level.by_flags#2" in organised_group.rules_fired
     threat_alone = decide("再不给钱我就从楼上跳下去", "劳动和社会保障", "拖欠工资")
     assert threat_alone.level in ("orange", "red") and "level.by_flags#1" in threat_alone.rules_fired
+
+
+@pytest.mark.parametrize("outside", ["/etc/passwd", "../../data/petitioner.key"])
+def test_simulate_cannot_read_a_file_outside_the_rules_directory(served, outside):
+    """A rulebook.yaml naming /etc/passwd (or the linking key) had its content quoted back in the 422."""
+    client, rules = served
+    manifest = (rules / "rulebook.yaml").read_text(encoding="utf-8").replace("taxonomy: taxonomy.yaml", f"taxonomy: {outside}")
+    answer = client.post("/v1/rules/simulate", json={"files": {"rulebook.yaml": manifest},
+                                                    "cases": [{"content": "小区电梯坏了三个月没人修。"}]})
+    assert answer.status_code == 422 and "root:" not in answer.text
+    assert [(p["file"], p["message"].split(":")[0]) for p in answer.json()["problems"]] == [("rulebook.yaml", "taxonomy")]

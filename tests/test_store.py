@@ -9,12 +9,14 @@ import sys
 
 import pytest
 import sqlalchemy
+import sqlalchemy.exc
 
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.config import PROJECT_ROOT, Settings
 from service.runtime import build_pipeline
 from service.store.fingerprint import request_fingerprint
 from service.store.migrate import upgrade
+from service.store.repo import make_engine
 
 MODEL = PROJECT_ROOT / "models" / "default"
 RULES = PROJECT_ROOT / "rules"
@@ -158,3 +160,23 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(database_url):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
+    """It was created 0644: any local user could read every petition."""
+    data = tmp_path / "data"
+    build_pipeline(Settings(data_dir=data, model_dir=MODEL, rules_dir=RULES)).triage(
+        TriageRequest(content="小区电梯坏了三个月没人修。"))
+    assert (data / "triage.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert data.stat().st_mode & 0o077 == 0
+
+
+def test_a_failed_statement_carries_no_parameters_into_its_error(database_url, caplog):
+    """A failed insert logged SQLAlchemy's parameter dump: raw content, 身份证号 and phone numbers."""
+    engine = make_engine(database_url)
+    with pytest.raises(sqlalchemy.exc.DBAPIError) as info, engine.connect() as connection:
+        connection.execute(sqlalchemy.text("INSERT INTO no_such_table (x) VALUES (:x)"),
+                           {"x": "我叫张建国，身份证420683198001011234，电话13812345678"})
+    engine.dispose()
+    assert "13812345678" not in str(info.value) and "420683198001011234" not in str(info.value)
+    assert "13812345678" not in caplog.text
