@@ -24,6 +24,9 @@ def reason(outcome, code: str) -> str:
         ("全体业主联名反映小区停车位被开发商出售。", {}, "全体业主"),
         ("反映补偿问题。", {"headcount": 12}, "12"),
         ("我們二十餘人聯名反映問題。", {}, "二十余人"),
+        # Approximate headcounts as people say them (missed on the realistic petitions).
+        ("来电人反映：工地老板跑了，我们几十个工人三个月工资没拿到，明天准备一起去劳动局。", {}, "几十个工人"),
+        ("厂门口已经聚了几十号人，大家要求见厂长当面说清楚。", {}, "几十号人"),
     ],
 )
 def test_collective_positive(decide, text, fields, quoted):
@@ -32,7 +35,13 @@ def test_collective_positive(decide, text, fields, quoted):
     assert quoted in reason(outcome, "collective")
 
 
-@pytest.mark.parametrize("text", ["我一个人来反映我家的问题。", "我家三口人住的房子漏水。", "工资是三千元，拖欠了两个月。"])
+@pytest.mark.parametrize("text", [
+    "我一个人来反映我家的问题。", "我家三口人住的房子漏水。", "工资是三千元，拖欠了两个月。",
+    # Magnitudes inside names: 「万家」 in a road name was read as ten thousand households on 63 real posts.
+    "尊敬的领导：我家住A市A3区万家丽路188号，楼下烧烤店每天营业到凌晨两点，油烟和噪音让人无法休息，投诉多次无果。",
+    "万家花园小区3栋的电梯从上个月开始频繁故障，我母亲被困了四十分钟，物业只说在等配件。",
+    "政府说这项惠民工程让千家万户受益，可我家门口的路挖开半年了还没恢复。",
+])
 def test_collective_negative(decide, text):
     assert "collective" not in codes(decide(text))
 

@@ -89,7 +89,7 @@ def test_thirty_copies_of_a_joint_letter_form_one_cluster_and_one_alert(pipeline
         decisions.append(pipeline.triage(TriageRequest(case_id=f"copy-{i:02d}", content=text, received_at=day(0, 8) +
                                                        dt.timedelta(minutes=i), petitioner={"id": f"signer-{i}"})))
     assert "organized" not in codes(decisions[3])
-    assert "内容相同或相近的信件已收到30份" in codes(decisions[29])["organized"]
+    assert "30名不同信访人寄来内容相同或相近的信件，共30份" in codes(decisions[29])["organized"]
     clusters = {pipeline.store.record(f"copy-{i:02d}").copy_cluster for i in range(30)}
     assert clusters == {"copy-00"}
     copy_alerts = [a for a in pipeline.store.alerts() if a.key.startswith("copies|")]
@@ -97,6 +97,17 @@ def test_thirty_copies_of_a_joint_letter_form_one_cluster_and_one_alert(pipeline
     unrelated = pipeline.triage(TriageRequest(case_id="other", content="小区物业乱收停车费，每月三百元，请住建局管一管。",
                                               received_at=day(0, 12)))
     assert pipeline.store.record("other").copy_cluster is None and "organized" not in codes(unrelated)
+
+
+def test_one_petitioner_sending_the_same_letter_five_times_is_no_joint_letter(pipeline):
+    """The copy cluster counted letters: one petitioner's five copies came out collective and organized."""
+    letter = JOINT_LETTER + "联系人：张某，3号楼2单元。"
+    decisions = [pipeline.triage(TriageRequest(case_id=f"mine-{i}", content=letter, received_at=day(i),
+                                               petitioner={"id": "P-0001"})) for i in range(5)]
+    assert pipeline.store.record("mine-4").copy_cluster == "mine-0"
+    assert not [rule for rule in decisions[4].rules_fired if rule.startswith("cluster.copies")]
+    assert "organized" not in codes(decisions[4]) and "repeat" in codes(decisions[4])
+    assert [a for a in pipeline.store.alerts() if a.key.startswith("copies|")] == []
 
 
 def test_an_answered_case_id_is_answered_the_same_way_again(pipeline):

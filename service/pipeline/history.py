@@ -28,6 +28,7 @@ class History(BaseModel):
     area_petitioners_7d: int = 1
     area_petitioners_30d: int = 1
     copy_cluster_size: int = 1
+    copy_cluster_petitioners: int = 1  # distinct senders of the near-copies; one without a petitioner id counts alone
 
     def facts(self) -> dict[str, int | str]:
         return self.model_dump()

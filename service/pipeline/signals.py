@@ -118,6 +118,8 @@ class Counter:
     """Numbers followed by a unit: 二十多人 → 20, 拖欠工资二十余万元 → 200000."""
 
     _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+    # A magnitude with nothing before it names, it does not count: 万家丽路, 万家花园, 千家万户, 百家姓, 万人空巷.
+    _BARE_MAGNITUDES = frozenset("百千万亿")
 
     def __init__(self, units: list[str], not_followed_by: list[str] | dict[str, list[str]] = (),
                  not_preceded_by: list[str] = ()):
@@ -134,7 +136,7 @@ class Counter:
         best = None
         for match in self._pattern.finditer(text):
             quantity = parse_quantity(match["num"])
-            if not quantity:
+            if not quantity or match["num"] in self._BARE_MAGNITUDES:
                 continue
             value = quantity.value * self._MULTIPLIERS.get(match["mult"] or "", 1)
             if value > 0 and (best is None or value > best.value):

@@ -120,8 +120,8 @@ class CaseRepository:
                     self._lock(session)
                     if request.case_id and session.get(CaseRecord, request.case_id) is not None:
                         raise _AlreadyStored
-                    root, cluster_size = self._copy_cluster(session, case_bands, grams)
-                    history, same_place_week = self._history(session, context, petitioner, cluster_size)
+                    root, copies = self._copy_cluster(session, case_bands, grams, petitioner)
+                    history, same_place_week = self._history(session, context, petitioner, copies)
                     decision = decide(history)
                     record = self._record(request, decision, context, petitioner, root)
                     session.add(record)
@@ -152,8 +152,12 @@ class CaseRepository:
         if session.bind.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": WRITE_LOCK})
 
-    def _copy_cluster(self, session: Session, case_bands: list[str], grams: set[str]) -> tuple[str | None, int]:
-        """The cluster root (first case) this text copies, and the cluster's size with this case."""
+    def _copy_cluster(self, session: Session, case_bands: list[str], grams: set[str],
+                      petitioner: str | None) -> tuple[str | None, dict[str, int]]:
+        """The cluster root (first case) this text copies, and the cluster's size and distinct senders with this case.
+
+        Senders, not letters, make a joint letter: one petitioner sending the same letter five times is repeating.
+        """
         candidates = session.scalars(select(CopyBand.case_id).where(CopyBand.band.in_(case_bands)).distinct()).all()
         best: tuple[float, dt.datetime, CaseRecord] | None = None
         for record in session.scalars(select(CaseRecord).where(CaseRecord.case_id.in_(candidates))):
@@ -161,14 +165,15 @@ class CaseRepository:
             if similarity >= COPY_JACCARD and (best is None or (similarity, -record.received_at.timestamp()) > best[:2]):
                 best = (similarity, -record.received_at.timestamp(), record)
         if best is None:
-            return None, 1
+            return None, {}
         root = best[2].copy_cluster or best[2].case_id
-        members = session.scalar(select(func.count()).select_from(CaseRecord).where(
-            (CaseRecord.copy_cluster == root) | (CaseRecord.case_id == root)))
-        return root, (members or 1) + 1
+        members = session.execute(select(CaseRecord.petitioner_key, CaseRecord.case_id).where(
+            (CaseRecord.copy_cluster == root) | (CaseRecord.case_id == root))).all()
+        senders = {m.petitioner_key or m.case_id for m in members} | {petitioner or "this case"}
+        return root, {"copy_cluster_size": len(members) + 1, "copy_cluster_petitioners": len(senders)}
 
     def _history(self, session: Session, context: CaseContext, petitioner: str | None,
-                 cluster_size: int) -> tuple[History, list[str]]:
+                 copies: dict[str, int]) -> tuple[History, list[str]]:
         """The history facts, and the earlier cases of the same place and category within 7 days."""
         when = context.received_at
         counts: dict[str, int] = {}
@@ -200,7 +205,7 @@ class CaseRepository:
                 "area_petitioners_7d": len({r.petitioner_key or r.case_id for r in week} | {me}),
                 "area_petitioners_30d": len({r.petitioner_key or r.case_id for r in rows} | {me}),
             }
-        return History(**counts, **place, copy_cluster_size=cluster_size), [r.case_id for r in week]
+        return History(**counts, **place, **copies), [r.case_id for r in week]
 
     def _alerts(self, session: Session, record: CaseRecord, decision: TriageResponse, context: CaseContext,
                 history: History, same_place_week: list[str]) -> None:
