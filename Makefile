@@ -33,6 +33,7 @@ bench: model
 	$(BIN)/python scripts/bench_reload.py
 	$(BIN)/python scripts/bench_train.py
 	$(BIN)/python scripts/bench_store.py
+	$(BIN)/python scripts/bench_flags.py
 
 clean:
 	rm -rf $(VENV) data
