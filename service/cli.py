@@ -209,6 +209,7 @@ def train(
     title_column: TitleColumn = "title",
     label_column: LabelColumn = "label",
     subcategory_column: Annotated[str, typer.Option(help="Column with the second-level type (optional)")] = "subcategory",
+    type_column: Annotated[str, typer.Option(help="Column with the third-level type (optional)")] = "type",
     from_store: FromStore = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -223,13 +224,14 @@ def train(
     if data is None and not from_store:
         typer.echo("give --data FILE, or --from-store", err=True)
         raise typer.Exit(2)
-    columns = Columns(text_column, title_column, label_column, subcategory_column)
+    columns = Columns(text_column, title_column, label_column, subcategory_column, type_column)
     try:
         source = data or BUNDLED_CORPUS
         rows = read_rows(source)
         if from_store:
             rows += [{columns.title: r["title"], columns.text: r["text"], columns.label: r["label"],
-                      columns.subcategory: r["subcategory"]} for r in _corrections(data_dir, database_url)]
+                      columns.subcategory: r["subcategory"], columns.type: r.get("type", "")}
+                     for r in _corrections(data_dir, database_url)]
         card = train_model(labelled(rows, source, columns), out)
     except TriageError as exc:
         _fail(exc)

@@ -43,12 +43,13 @@ def check(rules: RulesOption = None) -> None:
 
     directory = _directory(rules)
     problems = []
+    book = None
     try:
         book = load_rulebook(directory)
     except RulebookError as exc:
         problems += exc.problems
     try:
-        tests = load_tests(directory)
+        tests = load_tests(directory, book.taxonomy if book else None)
     except RulebookError as exc:
         problems += exc.problems
     if problems:

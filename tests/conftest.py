@@ -38,10 +38,13 @@ def runner(rulebook):
 
 @pytest.fixture(scope="session")
 def decide(runner):
-    """Run the shipped rules on a text with a given category: no model involved."""
+    """Run the shipped rules on a text with a given category: no model involved.
+
+    Subcategories may be given by their old names; they are read as their standard place, as the API reads them.
+    """
 
     def run(text: str, category: str = "城乡建设", subcategory: str = "", *, received: dt.date | None = None,
-            **fields) -> RuleOutcome:
+            kind: str | None = None, **fields) -> RuleOutcome:
         request = TriageRequest(
             content=text,
             channel=fields.get("channel"),
@@ -50,7 +53,8 @@ def decide(runner):
             petitioner={"age": fields["age"]} if fields.get("age") else None,
             received_at=dt.datetime.combine(received or dt.date(2026, 6, 10), dt.time(10), SHANGHAI),
         )
-        prediction = Prediction(category, subcategory, 0.9, (), False, None)
+        place = runner.rulebook.taxonomy.resolve(category, subcategory or None, kind)
+        prediction = Prediction(place.category, place.subcategory or "", 0.9, (), False, None, place.type)
         return decide_rules(runner, request, prediction, request.received_at)
 
     return run

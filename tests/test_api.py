@@ -145,7 +145,9 @@ def test_health_and_taxonomy(client):
     taxonomy = client.get("/v1/taxonomy").json()
     assert len(taxonomy["labels"]) == 15 and "劳动和社会保障" in taxonomy["labels"]
     assert "县人力资源和社会保障局" in taxonomy["departments"]
-    assert "拖欠工资" in taxonomy["subcategories"]["劳动和社会保障"]
+    assert "工资福利" in taxonomy["subcategories"]["劳动和社会保障"]
+    assert "工资发放" in taxonomy["standard"]["劳动和社会保障"]["工资福利"]
+    assert taxonomy["renamed"]["劳动和社会保障/拖欠工资"] == "劳动和社会保障/工资福利/工资发放"
 
 
 def test_openapi_documents_the_contract(client):

@@ -80,6 +80,22 @@ def test_feedback_is_stored_with_who_and_checked(served):
     assert client.post("/v1/cases/zz/feedback", json={"by": "h", "category": "政法"}, headers=ANALYST).status_code == 404
 
 
+def test_feedback_with_an_old_subcategory_name_is_stored_at_its_standard_place(served):
+    client, _ = served
+    old = client.post("/v1/cases/c-3/feedback", json={"by": "h", "category": "交通运输", "subcategory": "公共交通"},
+                      headers=ANALYST).json()
+    assert (old["category"], old["subcategory"], old["type"]) == ("城乡建设", "城市建设和市政管理", "公共汽车")
+    new = client.post("/v1/cases/c-3/feedback", json={"by": "h", "category": "教育文体", "subcategory": "考试招生",
+                                                       "type": "异地升学"}, headers=ANALYST).json()
+    assert (new["category"], new["subcategory"], new["type"]) == ("教育文体", "考试招生", "异地升学")
+    wrong = client.post("/v1/cases/c-3/feedback", json={"by": "h", "category": "教育文体", "subcategory": "考试招生",
+                                                         "type": "乱收费"}, headers=ANALYST)
+    assert wrong.status_code == 422 and "third-level type of 教育文体/考试招生" in str(wrong.json())
+    assert "乱收费" not in str(wrong.json())
+    alone = client.post("/v1/cases/c-3/feedback", json={"by": "h", "type": "异地升学"}, headers=ANALYST)
+    assert alone.status_code == 422 and "subcategory" in str(alone.json())
+
+
 def test_corrections_feed_evaluation_and_retraining(served, tmp_path):
     client, settings = served
     for case_id, category in (("c-1", "国土资源"), ("c-2", "劳动和社会保障"), ("c-3", "城乡建设")):

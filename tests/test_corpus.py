@@ -33,6 +33,7 @@ ROWS = _rows()
 def test_every_row_has_a_known_label_subcategory_and_channel():
     bad = [where for where, row in ROWS
            if row["label"] not in TAXONOMY or row["subcategory"] not in TAXONOMY[row["label"]]
+           or row.get("type") and row["type"] not in TAXONOMY[row["label"]][row["subcategory"]]
            or row["channel"] not in CHANNELS or not isinstance(row["title"], str)]
     assert bad == []
 
@@ -41,7 +42,7 @@ def test_size_per_category():
     counts = Counter(row["label"] for _, row in ROWS)
     assert sum(counts.values()) >= 2500
     assert set(counts) == set(TAXONOMY)
-    assert all(counts[label] >= 80 for label in TAXONOMY), counts
+    assert all(counts[label] >= 70 for label in TAXONOMY), counts
     assert all(counts[label] >= 200 for label in BUSIEST), counts
 
 

@@ -162,10 +162,10 @@ def test_routing_follows_the_legal_procedure(decide):
     assert (litigation.procedure, litigation.department) == ("litigation", "县人民法院")
     discipline = decide("村支书贪污征地补偿款。", "纪检监察", "贪污贿赂")
     assert (discipline.procedure, discipline.department) == ("discipline", "县纪委监委")
-    mediation = decide("邻居把围墙砌到我家地里。", "政法", "邻里纠纷")
+    mediation = decide("邻居把围墙砌到我家地里。", "政法", "仲裁与调解", kind="司法调解")
     assert (mediation.procedure, mediation.tier, mediation.department) == ("mediation", "village", "村人民调解委员会")
 
 
 def test_large_groups_raise_the_tier(decide):
-    assert decide("邻居占了我家的地。", "政法", "邻里纠纷").tier == "village"
-    assert decide("上百户村民反映邻里纠纷。", "政法", "邻里纠纷").tier == "city"
+    assert decide("邻居占了我家的地。", "政法", "仲裁与调解", kind="司法调解").tier == "village"
+    assert decide("上百户村民反映邻里纠纷。", "政法", "仲裁与调解", kind="司法调解").tier == "city"

@@ -74,7 +74,7 @@ def test_check_reports_every_problem_with_file_and_line(rules_copy):
     risk.write_text(text, encoding="utf-8")
     routing = rules_copy / "routing.yaml"
     routing.write_text(routing.read_text(encoding="utf-8").replace(
-        "      - [城乡建设, 物业管理,", '      - [城乡建设, "*", 住房和城乡建设局, county]\n      - [城乡建设, 物业管理,', 1), encoding="utf-8")
+        "      - [城乡建设, 安全生产,", '      - [城乡建设, "*", "*", 住房和城乡建设局, county]\n      - [城乡建设, 安全生产,', 1), encoding="utf-8")
     result = cli.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
     assert result.exit_code == 1
     lines = result.output.splitlines()
@@ -300,3 +300,12 @@ def test_simulate_cannot_read_a_file_outside_the_rules_directory(served, outside
                                                     "cases": [{"content": "小区电梯坏了三个月没人修。"}]})
     assert answer.status_code == 422 and "root:" not in answer.text
     assert [(p["file"], p["message"].split(":")[0]) for p in answer.json()["problems"]] == [("rulebook.yaml", "taxonomy")]
+
+
+def test_a_rule_test_with_a_type_outside_the_taxonomy_is_located(rules_copy):
+    (rules_copy / "tests" / "misfiled_test.yaml").write_text(
+        "cases:\n  - name: x\n    content: 孩子想回户籍地参加中考。\n    category: 教育文体\n    subcategory: 考试招生\n"
+        "    type: 乱收费\n    expect: {tier: county}\n", encoding="utf-8")
+    result = cli.invoke(app, ["rules", "test", "--rules", str(rules_copy)])
+    assert result.exit_code != 0
+    assert "misfiled_test.yaml:" in result.output and "third-level type of 教育文体/考试招生" in result.output

@@ -51,6 +51,9 @@ def test_version_changes_when_a_rule_changes(rules_copy, rulebook):
         ("  - id: x.badop\n    when: headcount >== 5\n    then:\n      score: 1\n", "cannot parse condition"),
         ("  - id: x.type\n    when: headcount >= \"5\"\n    then:\n      score: 1\n", "'headcount' is int, but is compared with '5'"),
         ("  - id: x.cat\n    when: category == \"城乡建筑\"\n    then:\n      score: 1\n", "'城乡建筑' is not a known value of 'category'"),
+        ("  - id: x.old\n    when: subcategory == \"拖欠工资\"\n    then:\n      score: 1\n",
+         "'拖欠工资' is not a known value of 'subcategory'; the standard taxonomy renamed it: use 劳动和社会保障/工资福利/工资发放"),
+        ("  - id: x.kind\n    when: type == \"工资发放了\"\n    then:\n      score: 1\n", "'工资发放了' is not a known value of 'type'; did you mean '工资发放'?"),
         ("  - id: x.flag\n    when: group_signal\n    then:\n      flag: {code: riot, reason: x}\n", "unknown flag 'riot'"),
         ("  - id: x.quote\n    when: group_signal\n    then:\n      flag: {code: collective, reason: \"{nope}\"}\n", "reason quotes unknown fact '{nope}'"),
         ("  - id: x.dept\n    when: group_signal\n    then:\n      set: {agency: 火星局}\n", "unknown department '火星局'"),
@@ -84,7 +87,7 @@ def test_all_problems_are_reported_at_once(rules_copy):
 
 def test_bad_table_row_is_located(rules_copy):
     path = rules_copy / "routing.yaml"
-    text = path.read_text(encoding="utf-8").replace("[环境保护, \"*\", 生态环境局, county]", "[环境保护, \"*\", 生态环境局, countyy]")
+    text = path.read_text(encoding="utf-8").replace("[环境保护, 其他, \"*\", 生态环境局, county]", "[环境保护, 其他, \"*\", 生态环境局, countyy]")
     path.write_text(text, encoding="utf-8")
     problems = problems_of(rules_copy)
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "countyy" in l)

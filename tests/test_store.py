@@ -154,7 +154,7 @@ def test_upgrading_the_schema_keeps_every_stored_case(database_url):
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     # 0003 redacts what 0001 stored raw, after fingerprinting it: a retry of the old request is still a retry.
-    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0003"
+    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0004"
     assert row.request_hash == request_fingerprint(content="旧案件内容，联系电话13812345678", title=None, channel=None,
                                                    region=None, intake=None, petitioner_key=None)
 

@@ -22,6 +22,7 @@ class Columns:
     title: str | None = "title"
     label: str = "label"
     subcategory: str | None = "subcategory"
+    type: str | None = "type"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class LabelledData:
     texts: list[str]
     labels: list[str]
     subcategories: list[str] | None
+    types: list[str] | None
     sha256: str
     skipped: int = 0  # rows without text or label
 
@@ -72,7 +74,7 @@ def read_rows(path: Path) -> list[dict]:
 def corrected_rows(store) -> list[dict]:
     """Cases a handler re-labelled (`POST /v1/cases/{id}/feedback`), as training rows with the corrected label."""
     return [{"title": case.title or "", "text": case.content, "label": feedback.category,
-             "subcategory": feedback.subcategory or ""} for case, feedback in store.corrected()]
+             "subcategory": feedback.subcategory or "", "type": feedback.type or ""} for case, feedback in store.corrected()]
 
 
 def read_labelled(path: Path, columns: Columns = Columns(), *, require_labels: int = 2) -> LabelledData:
@@ -94,7 +96,8 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
                              f"; choose one with --{role}-column")
     title_col = columns.title if columns.title in present else None
     sub_col = columns.subcategory if columns.subcategory in present else None
-    titles, texts, labels, subs = [], [], [], []
+    type_col = columns.type if columns.type in present and sub_col else None
+    titles, texts, labels, subs, types = [], [], [], [], []
     empty = 0
     for row in rows:
         text = str(row.get(columns.text) or "").strip()
@@ -106,6 +109,7 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
         texts.append(text)
         labels.append(label)
         subs.append(str(row.get(sub_col) or "").strip() if sub_col else "")
+        types.append(str(row.get(type_col) or "").strip() if type_col else "")
     if not texts:
         raise ModelError(f"{path}: all {len(rows)} rows have an empty '{columns.text}' or '{columns.label}'")
     counts = Counter(labels)
@@ -116,5 +120,6 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
         if rare:
             listed = ", ".join(f"{k!r} ({v})" for k, v in sorted(rare.items()))
             raise ModelError(f"{path}: labels with fewer than {MIN_PER_LABEL} examples: {listed}; add examples or merge them")
-    digest = hashlib.sha256(json.dumps([titles, texts, labels, subs], ensure_ascii=False).encode()).hexdigest()
-    return LabelledData(titles, texts, labels, subs if sub_col and any(subs) else None, digest, empty)
+    digest = hashlib.sha256(json.dumps([titles, texts, labels, subs, types], ensure_ascii=False).encode()).hexdigest()
+    return LabelledData(titles, texts, labels, subs if sub_col and any(subs) else None,
+                        types if type_col and any(types) else None, digest, empty)

@@ -81,7 +81,8 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
     threshold = choose_threshold(confidence, correct)
     auto = confidence >= threshold
 
-    sub_classifier, subcategories = _fit_subcategories(data, matrix)
+    sub_classifier, subcategories = _fit_nested(matrix, data.labels, data.subcategories)
+    type_classifier, types = _fit_nested(matrix, _paths(data.labels, data.subcategories), data.types)
     version = f"{name or out_dir.name}-{data.sha256[:8]}"
     card = {
         "version": version,
@@ -106,6 +107,8 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
         "category_pipeline": pipeline,
         "subcategory_classifier": sub_classifier,
         "subcategories": subcategories,
+        "type_classifier": type_classifier,
+        "types": types,
         "review_threshold": threshold,
         "libraries": library_versions(),
         "card": card,
@@ -117,14 +120,23 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
     return card
 
 
-def _fit_subcategories(data: LabelledData, matrix) -> tuple[Any, dict[str, list[str]]]:
-    """A second-level classifier over 'label/subcategory' pairs, on the same features; None without subcategories."""
-    if not data.subcategories:
+def _paths(labels: list[str], subcategories: list[str] | None) -> list[str]:
+    return [f"{label}/{sub}" if sub else "" for label, sub in zip(labels, subcategories or [""] * len(labels))]
+
+
+def _fit_nested(matrix, parents: list[str], children: list[str] | None) -> tuple[Any, dict[str, list[str]]]:
+    """A finer level as one linear model over "parent/child" paths, on the same features.
+
+    Returns the model (None without children, or with a single path) and each parent's children.
+    """
+    if not children:
         return None, {}
-    rows = [i for i, sub in enumerate(data.subcategories) if sub]
-    pairs = [f"{data.labels[i]}/{data.subcategories[i]}" for i in rows]
-    subcategories: dict[str, list[str]] = {}
-    for pair in sorted(set(pairs)):
-        label, sub = pair.split("/", 1)
-        subcategories.setdefault(label, []).append(sub)
-    return linear_svm(0.5).fit(matrix[rows], pairs), subcategories
+    rows = [i for i, (parent, child) in enumerate(zip(parents, children)) if parent and child]
+    paths = [f"{parents[i]}/{children[i]}" for i in rows]
+    tree: dict[str, list[str]] = {}
+    for path in sorted(set(paths)):
+        parent, child = path.rsplit("/", 1)
+        tree.setdefault(parent, []).append(child)
+    if len(set(paths)) < 2:
+        return None, tree
+    return linear_svm(0.5).fit(matrix[rows], paths), tree

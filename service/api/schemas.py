@@ -103,8 +103,10 @@ class TopLabel(BaseModel):
 
 
 class Category(BaseModel):
-    label: str
-    subcategory: str | None
+    label: str = Field(description="First level of the standard taxonomy (GET /v1/taxonomy)")
+    subcategory: str | None = Field(description="Second level of the standard taxonomy. Until 2026-12 this field used the "
+                                    "service's own names; rules/taxonomy.yaml `renamed` maps each old name to its new place")
+    type: str | None = Field(default=None, description="Third level of the standard taxonomy, within the subcategory")
     confidence: float = Field(ge=0, le=1)
     top: list[TopLabel]
     needs_review: bool
@@ -169,8 +171,11 @@ class Health(BaseModel):
 
 
 class Taxonomy(BaseModel):
-    labels: list[str]
-    subcategories: dict[str, list[str]]
+    labels: list[str] = Field(description="The served model's first-level labels")
+    subcategories: dict[str, list[str]] = Field(description="Second-level types the served model predicts, per label")
+    types: dict[str, list[str]] = Field(default={}, description="Third-level types it predicts, per 'label/subcategory'")
+    standard: dict[str, dict[str, list[str]]] = Field(default={}, description="The rules' taxonomy: category → subcategory → types")
+    renamed: dict[str, str] = Field(default={}, description="Old 'category/subcategory' names → their standard place")
     departments: list[str]
     flags: dict[str, str]
 
@@ -271,12 +276,17 @@ class CasePage(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    """A handler's correction. Give at least one of category, subcategory, department, flags."""
+    """A handler's correction. Give at least one of category, subcategory, type, department, flags.
+
+    Subcategory names used before the standard taxonomy (e.g. 拖欠工资, 公共交通) are read as
+    their standard place (工资福利/工资发放; 城乡建设/城市建设和市政管理/公共汽车); see rules/taxonomy.yaml.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     by: Text = Field(min_length=1, max_length=64, description="Who corrects (a handler's id, not a name)")
     category: Text | None = Field(default=None, min_length=1, max_length=32)
     subcategory: Text | None = Field(default=None, min_length=1, max_length=32)
+    type: Text | None = Field(default=None, min_length=1, max_length=32, description="Third-level type; needs subcategory")
     department: Text | None = Field(default=None, min_length=1, max_length=64)
     flags: list[Annotated[str, Field(max_length=32)]] | None = Field(default=None, max_length=20,
                                                                     description="The flags the case should carry")
@@ -290,6 +300,7 @@ class FeedbackView(BaseModel):
     by: str
     category: str | None
     subcategory: str | None
+    type: str | None = None
     department: str | None
     flags: list[str] | None
 

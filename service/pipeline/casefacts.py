@@ -41,6 +41,7 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
     facts.update(
         category=prediction.label,
         subcategory=prediction.subcategory or "",
+        type=prediction.type or "",
         confidence=prediction.confidence,
         needs_review=prediction.needs_review,
         **history.facts(),

@@ -20,7 +20,7 @@ from service.errors import ModelError
 from service.pipeline.normalize import han_count, han_ratio, normalize_text
 
 ARTIFACT_FILE = "model.joblib"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MIN_HAN_RATIO = 0.3
 MIN_HAN_CHARS = 4
 
@@ -44,19 +44,19 @@ class Prediction:
     top: tuple[tuple[str, float], ...]
     needs_review: bool
     review_reason: str | None
+    type: str | None = None  # third level, within the subcategory
 
 
 class Classifier:
-    """A trained artifact: category pipeline, optional subcategory model, review threshold."""
+    """A trained artifact: category pipeline, optional subcategory and type models, review threshold."""
 
     def __init__(self, artifact: dict[str, Any], review_threshold: float | None = None):
         self._category = artifact["category_pipeline"]
-        self._subcategory = artifact.get("subcategory_classifier")
+        self._subcategory = NestedLevel(artifact.get("subcategory_classifier"), artifact.get("subcategories", {}))
+        self._type = NestedLevel(artifact.get("type_classifier"), artifact.get("types", {}))
         self.labels: list[str] = list(self._category.classes_)
-        self.subcategories: dict[str, list[str]] = artifact.get("subcategories", {})
-        self._subcategory_index = (
-            {name: i for i, name in enumerate(self._subcategory.classes_)} if self._subcategory is not None else {}
-        )
+        self.subcategories: dict[str, list[str]] = self._subcategory.children
+        self.types: dict[str, list[str]] = self._type.children
         self.version: str = artifact["version"]
         self.threshold: float = review_threshold if review_threshold is not None else artifact["review_threshold"]
 
@@ -79,23 +79,47 @@ class Classifier:
         inputs = model_inputs(titles, texts)
         features = self._category.named_steps["features"].transform(inputs)
         probabilities = self._category.named_steps["classifier"].predict_proba(features)
-        sub_scores = self._subcategory.decision_function(features) if self._subcategory is not None else None
+        sub_scores, type_scores = self._subcategory.scores(features), self._type.scores(features)
         predictions = []
         for row, (_, body) in enumerate(inputs):
             order = np.argsort(-probabilities[row])
             label, confidence = self.labels[order[0]], float(probabilities[row][order[0]])
             top = tuple((self.labels[i], round(float(probabilities[row][i]), 4)) for i in order[:3])
-            subcategory = self._best_subcategory(label, sub_scores[row]) if sub_scores is not None else None
+            subcategory = self._subcategory.best(label, sub_scores, row)
+            kind = self._type.best(f"{label}/{subcategory}", type_scores, row) if subcategory else None
             reason = _not_petition_text(body)
             if reason is None and confidence < self.threshold:
                 reason = f"confidence {confidence:.2f} is below the review threshold {self.threshold:.2f}"
-            predictions.append(Prediction(label, subcategory, round(confidence, 4), top, reason is not None, reason))
+            predictions.append(Prediction(label, subcategory, round(confidence, 4), top, reason is not None, reason, kind))
         return predictions
 
-    def _best_subcategory(self, label: str, scores: np.ndarray) -> str | None:
-        """The best-scoring second-level type within the predicted first-level category."""
-        index = self._subcategory_index
-        candidates = [(scores[index[f"{label}/{s}"]], s) for s in self.subcategories.get(label, []) if f"{label}/{s}" in index]
+
+class NestedLevel:
+    """One finer level of the taxonomy: a linear model over "parent/child" paths, read within a parent.
+
+    One model over all paths (not one per parent) shares what parents have in common and
+    stays one matrix product per batch; the child is the best-scoring path under the parent
+    the coarser level chose, so the levels never contradict each other.
+    """
+
+    def __init__(self, model: Any, children: dict[str, list[str]]):
+        self.model = model
+        self.children = children
+        self._index = {name: i for i, name in enumerate(model.classes_)} if model is not None else {}
+
+    def scores(self, features) -> np.ndarray | None:
+        if self.model is None:
+            return None
+        raw = self.model.decision_function(features)
+        return np.column_stack([-raw, raw]) if raw.ndim == 1 else raw  # two paths: one column, for the second
+
+    def best(self, parent: str, scores: np.ndarray | None, row: int) -> str | None:
+        children = self.children.get(parent, [])
+        if len(children) == 1:
+            return children[0]
+        if scores is None or not children:
+            return None
+        candidates = [(scores[row, self._index[f"{parent}/{c}"]], c) for c in children if f"{parent}/{c}" in self._index]
         return max(candidates)[1] if candidates else None
 
 

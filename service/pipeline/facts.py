@@ -36,6 +36,7 @@ class BaseFacts(History):
 
     category: str
     subcategory: str = ""
+    type: str = ""  # third level of the taxonomy; "" when the model is not sure enough
     confidence: float = 0.0
     needs_review: bool = False
     channel: str = ""

@@ -149,6 +149,7 @@ class TriagePipeline:
             category=Category(
                 label=prediction.label,
                 subcategory=prediction.subcategory,
+                type=prediction.type,
                 confidence=prediction.confidence,
                 top=[TopLabel(label=l, probability=p) for l, p in prediction.top],
                 needs_review=prediction.needs_review,

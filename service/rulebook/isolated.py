@@ -96,7 +96,7 @@ def _child(payload: dict[str, Any]) -> dict[str, Any]:
         request = TriageRequest(**case["request"])
         given = case["prediction"]
         prediction = Prediction(given["label"], given.get("subcategory"), given.get("confidence", 0.95), (),
-                                given.get("needs_review", False), None)
+                                given.get("needs_review", False), None, given.get("type"))
         outcome = decide_rules(runner, request, prediction, request.received_at or DEFAULT_RECEIVED)
         decisions.append({k: v for k, v in dataclasses.asdict(outcome).items() if k != "facts"})
     return {"version": runner.rulebook.version, "tests": tests.to_json(),

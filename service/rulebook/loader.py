@@ -46,6 +46,7 @@ from service.rulebook.model import (
     Stage,
     frozen_map,
 )
+from service.rulebook.taxonomy import IssueType, Taxonomy
 from service.rulebook.yamlfile import SourceFile, load_yaml, schema_problems
 
 # durable-rules hangs at 512 rules testing one attribute against constants, and
@@ -77,7 +78,7 @@ def _checked(path: Path, schema: str, problems: list[Problem]) -> SourceFile | N
 class _StageChecker:
     """Semantic checks for one stage file, with the facts visible to it."""
 
-    def __init__(self, source: SourceFile, taxonomy, flags, agencies, schema: FactSchema, readable: set[str], problems):
+    def __init__(self, source: SourceFile, taxonomy: Taxonomy, flags, agencies, schema: FactSchema, readable: set[str], problems):
         self.source = source
         self.agencies = agencies
         self.taxonomy = taxonomy
@@ -87,7 +88,8 @@ class _StageChecker:
         self.problems = problems
         self.allowed_values = {
             "category": set(taxonomy),
-            "subcategory": {s for subs in taxonomy.values() for s in subs},
+            "subcategory": taxonomy.subcategory_names(),
+            "type": taxonomy.type_names(),
             "channel": set(CHANNELS),
             "visited_level": set(VISITED_LEVELS),
             "target_level": set(VISITED_LEVELS),
@@ -128,8 +130,10 @@ class _StageChecker:
             return
         allowed = self.allowed_values.get(field)
         if allowed is not None and value != "" and value not in allowed:
+            moved = self.taxonomy.new_name_of(value) if field == "subcategory" else []
             close = difflib.get_close_matches(str(value), sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = (f"; the standard taxonomy renamed it: use {' or '.join(map(str, moved))}" if moved
+                    else f"; did you mean {close[0]!r}?" if close else "")
             self.report(json_path, f"{value!r} is not a known value of '{field}'{hint}")
 
     def condition(self, text: str, json_path):
@@ -295,7 +299,8 @@ def load_rulebook(directory: Path) -> Rulebook:
     if problems:
         raise RulebookError(problems)
 
-    taxonomy = {k: tuple(v) for k, v in taxonomy_src.data["categories"].items()}
+    taxonomy = Taxonomy(taxonomy_src.data["categories"], taxonomy_src.data.get("renamed"))
+    _check_renamed(taxonomy_src, taxonomy, problems)
     lexicon = Lexicon(lexicon_src.data)
     flags = spec["flags"]
     stage_sources = [(name, _checked(directory / f"{name}.yaml", "ruleset", problems)) for name in spec["stages"]]
@@ -357,7 +362,7 @@ def load_rulebook(directory: Path) -> Rulebook:
         tiers=frozen_map(spec["tiers"]),
         agencies=frozen_map({name: frozen_map(names) for name, names in spec["agencies"].items()}),
         defaults=frozen_map(spec["defaults"]),
-        taxonomy=frozen_map(taxonomy),
+        taxonomy=taxonomy,
         lexicon=lexicon,
         calendar=SensitiveCalendar(calendar_src.data),
         workdays=Workdays(calendar_src.data.get("holidays", [])),
@@ -418,6 +423,15 @@ def _check_attribute_load(source: SourceFile, rules: list[Rule], problems: list[
             problems.append(source.problem((), f"{len(tests)} different range tests of '{name}' (>=, <, != …); the engine "
                                                f"fails when more than {MAX_RANGE_TESTS_PER_ATTRIBUTE} match one case: "
                                                "use fewer thresholds (bands) or a decision table"))
+
+
+def _check_renamed(source: SourceFile, taxonomy: Taxonomy, problems: list[Problem]) -> None:
+    """Every old name must lead to a place the taxonomy has, and must not shadow a current name."""
+    for old, new in taxonomy.renamed.items():
+        if not taxonomy.knows(new):
+            problems.append(source.problem(("renamed", old), f"{old} is renamed to {new}, which is not in categories"))
+        if taxonomy.knows(IssueType.parse(old)):
+            problems.append(source.problem(("renamed", old), f"{old} is a current name; only old names can be renamed"))
 
 
 def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from service.pipeline.calendar import SensitiveCalendar, Workdays, missing_schedule_warning
 from service.pipeline.facts import FactSchema, Lexicon
 from service.rulebook.conditions import Condition, TextTest
+from service.rulebook.taxonomy import Taxonomy
 
 TIERS = ("village", "township", "county", "city", "province")
 LEVELS = ("blue", "yellow", "orange", "red")
@@ -62,7 +63,7 @@ class Rulebook:
     tiers: Mapping[str, Mapping[str, str]]
     agencies: Mapping[str, Mapping[str, str]]
     defaults: Mapping[str, str | int]
-    taxonomy: Mapping[str, tuple[str, ...]]
+    taxonomy: Taxonomy
     lexicon: Lexicon
     calendar: SensitiveCalendar
     workdays: Workdays

@@ -27,6 +27,7 @@ from service.errors import Problem, RulebookError
 from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Prediction
 from service.rulebook.runner import RuleOutcome, RuleRunner
+from service.rulebook.taxonomy import Taxonomy, TaxonomyError
 from service.rulebook.yamlfile import load_yaml, schema_problems
 
 TEST_GLOB = "tests/*_test.yaml"
@@ -102,8 +103,12 @@ def _schema() -> dict:
     return json.loads(resources.files("service.rulebook").joinpath("schemas", "ruletests.json").read_text("utf-8"))
 
 
-def load_tests(directory: Path) -> list[RuleTest]:
-    """Every case of every test file, or a RulebookError listing all problems with file:line."""
+def load_tests(directory: Path, taxonomy: Taxonomy | None = None) -> list[RuleTest]:
+    """Every case of every test file, or a RulebookError listing all problems with file:line.
+
+    With the rulebook's taxonomy, a case's category/subcategory/type must be a place in it
+    (old subcategory names are read as their standard place, as the API reads them).
+    """
     problems: list[Problem] = []
     tests: list[RuleTest] = []
     for path in sorted(Path(directory).glob(TEST_GLOB)):
@@ -125,8 +130,15 @@ def load_tests(directory: Path) -> list[RuleTest]:
             except (ValidationError, TypeError) as exc:
                 problems.append(source.problem(("cases", index, "fields"), f"fields are not a valid request: {_first(exc)}"))
                 continue
-            prediction = Prediction(case.get("category", ""), case.get("subcategory"),
-                                    float(case.get("confidence", 0.95)), (), False, None)
+            category, subcategory, kind = case.get("category", ""), case.get("subcategory"), case.get("type")
+            if taxonomy is not None and category in taxonomy:
+                try:
+                    place = taxonomy.resolve(category, subcategory, kind)
+                except TaxonomyError as exc:
+                    problems.append(source.problem(("cases", index, "subcategory"), str(exc)))
+                    continue
+                category, subcategory, kind = place.category, place.subcategory, place.type
+            prediction = Prediction(category, subcategory, float(case.get("confidence", 0.95)), (), False, None, kind)
             tests.append(RuleTest(case["name"], where, request, prediction, dict(case.get("facts") or {}), case["expect"]))
     if problems:
         raise RulebookError(problems)
@@ -171,5 +183,5 @@ def _compare(expect: dict[str, Any], outcome: RuleOutcome) -> list[str]:
 
 
 def run_tests(runner: RuleRunner, directory: Path) -> TestReport:
-    tests = load_tests(directory)
+    tests = load_tests(directory, runner.rulebook.taxonomy)
     return TestReport([run_test(runner, test) for test in tests], tuple(rule.id for rule in runner.rulebook.rules()))

@@ -121,6 +121,7 @@ class FeedbackRecord(Base):
     by: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(32))
     subcategory: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[str | None] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[list | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)

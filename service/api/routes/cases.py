@@ -20,6 +20,7 @@ from service.api.schemas import (
 )
 from service.pipeline.triage import TriagePipeline
 from service.privacy import redact
+from service.rulebook.taxonomy import TaxonomyError
 from service.store.tables import CaseRecord
 
 router = APIRouter(tags=["cases"], dependencies=[AnalystRole], responses=PROTECTED_RESPONSES)
@@ -76,13 +77,20 @@ def search_cases(
 
 @router.post("/v1/cases/{case_id}/feedback", response_model=FeedbackView, status_code=201, responses=NOT_FOUND)
 def add_feedback(case_id: CasePath, feedback: FeedbackRequest, pipeline: PipelineDep) -> FeedbackView:
-    """A handler corrects the category, subcategory, department or flags; kept with who and when."""
+    """A handler corrects the category, subcategory, type, department or flags; kept with who and when.
+
+    Old subcategory names are stored as their place in the standard taxonomy.
+    """
     corrections = feedback.model_dump(exclude={"by", "note"}, exclude_none=True)
     if not corrections:
-        raise unprocessable(None, "give at least one of category, subcategory, department, flags")
+        raise unprocessable(None, "give at least one of category, subcategory, type, department, flags")
     rulebook = pipeline.runner.rulebook
     if feedback.category and feedback.category not in pipeline.classifier.labels:
         raise unprocessable("category", f"not a label of the served model ({', '.join(pipeline.classifier.labels)})")
+    if feedback.type and not feedback.subcategory:
+        raise unprocessable("type", "a type needs its subcategory")
+    if feedback.subcategory:
+        corrections.update(_standard_place(pipeline, case_id, feedback))
     if feedback.department and feedback.department not in rulebook.departments():
         raise unprocessable("department", "not a department the rules route to (GET /v1/taxonomy lists them)")
     unknown = [code for code in feedback.flags or [] if code not in rulebook.flags]
@@ -93,6 +101,24 @@ def add_feedback(case_id: CasePath, feedback: FeedbackRequest, pipeline: Pipelin
     if record is None:
         raise HTTPException(404, "no case with this case_id")
     return FeedbackView.model_validate(record, from_attributes=True)
+
+
+def _standard_place(pipeline: TriagePipeline, case_id: str, feedback: FeedbackRequest) -> dict[str, str]:
+    """category/subcategory/type of a correction, old names read as their standard place."""
+    category = feedback.category
+    if category is None:
+        decided = _store(pipeline).get(case_id)
+        if decided is None:
+            raise HTTPException(404, "no case with this case_id")
+        category = decided.category.label
+    taxonomy = pipeline.runner.rulebook.taxonomy
+    if category not in taxonomy:
+        return {}  # a model trained on an office's own labels: its names are its own
+    try:
+        place = taxonomy.resolve(category, feedback.subcategory, feedback.type)
+    except TaxonomyError as exc:
+        raise unprocessable("type" if feedback.type else "subcategory", f"{exc} (GET /v1/taxonomy lists them)") from exc
+    return {k: v for k, v in (("category", place.category), ("subcategory", place.subcategory), ("type", place.type)) if v}
 
 
 @router.get("/v1/alerts", response_model=list[AlertView])

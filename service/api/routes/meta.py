@@ -22,11 +22,15 @@ def healthz(pipeline: PipelineDep) -> Health:
 
 @router.get("/v1/taxonomy", response_model=Taxonomy)
 def taxonomy(pipeline: PipelineDep) -> Taxonomy:
-    """The served model's labels and subcategories, and every department the rules route to."""
+    """The served model's labels, subcategories and types, the rules' standard taxonomy with its old names,
+    and every department the rules route to."""
     rulebook = pipeline.runner.rulebook
     return Taxonomy(
         labels=pipeline.classifier.labels,
         subcategories=pipeline.classifier.subcategories,
+        types=pipeline.classifier.types,
+        standard={label: {sub: list(types) for sub, types in subs.items()} for label, subs in rulebook.taxonomy.categories.items()},
+        renamed={old: str(new) for old, new in rulebook.taxonomy.renamed.items()},
         departments=rulebook.departments(),
         flags=dict(rulebook.flags),
     )

@@ -87,7 +87,7 @@ def simulate(request: SimulateRequest, pipeline: PipelineDep):
             (root / path).write_text(content, encoding="utf-8")
         predictions = pipeline.classifier.predict([c.title or "" for c in request.cases], [c.content for c in request.cases])
         cases = [{"request": case.model_dump(mode="json", exclude_none=True),
-                  "prediction": {"label": p.label, "subcategory": p.subcategory, "confidence": p.confidence,
+                  "prediction": {"label": p.label, "subcategory": p.subcategory, "type": p.type, "confidence": p.confidence,
                                  "needs_review": p.needs_review}}
                  for case, p in zip(request.cases, predictions)]
         try:
