@@ -210,6 +210,12 @@ def train(
     label_column: LabelColumn = "label",
     subcategory_column: Annotated[str, typer.Option(help="Column with the second-level type (optional)")] = "subcategory",
     type_column: Annotated[str, typer.Option(help="Column with the third-level type (optional)")] = "type",
+    form_column: Annotated[str, typer.Option(help="Column with the text's form (board, hotline, letter, visit; optional)")] = "form",
+    holdout_form: Annotated[str, typer.Option(help="Select and calibrate on this form, trained on the others "
+                                                   "('' for cross-validation)")] = "board",
+    unlabeled: Annotated[Path | None, typer.Option(help="The office's own texts without labels (same formats): "
+                                                        "vocabulary and IDF are fitted on them too, and self-training "
+                                                        "is kept when it helps on the held-out form")] = None,
     from_store: FromStore = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -218,13 +224,13 @@ def train(
 
     With --from-store, the handlers' corrected cases are added to the data (the bundled corpus by default).
     """
-    from training.data import Columns, labelled, read_rows
+    from training.data import Columns, labelled, read_rows, read_unlabeled
     from training.train import train as train_model
 
     if data is None and not from_store:
         typer.echo("give --data FILE, or --from-store", err=True)
         raise typer.Exit(2)
-    columns = Columns(text_column, title_column, label_column, subcategory_column, type_column)
+    columns = Columns(text_column, title_column, label_column, subcategory_column, type_column, form_column)
     try:
         source = data or BUNDLED_CORPUS
         rows = read_rows(source)
@@ -232,10 +238,11 @@ def train(
             rows += [{columns.title: r["title"], columns.text: r["text"], columns.label: r["label"],
                       columns.subcategory: r["subcategory"], columns.type: r.get("type", "")}
                      for r in _corrections(data_dir, database_url)]
-        card = train_model(labelled(rows, source, columns), out)
+        history = read_unlabeled(unlabeled, columns) if unlabeled else None
+        card = train_model(labelled(rows, source, columns), out, holdout=holdout_form or None, unlabeled=history)
     except TriageError as exc:
         _fail(exc)
-    summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "cross_validation", "review")}
+    summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "evaluation", "self_training", "review")}
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 

@@ -45,7 +45,7 @@ def test_answer_has_every_contract_field(client):
             "petitioner": {"id": "P-1", "age": 45, "phone": "13812345678"},
         },
     ).json()
-    assert set(body) == {"case_id", "received_at", "category", "routing", "risk", "rules_fired", "versions",
+    assert set(body) == {"case_id", "received_at", "category", "request_kind", "routing", "risk", "rules_fired", "versions",
                          "warnings"}
     assert body["received_at"].endswith("+08:00")
     assert len(body["category"]["top"]) == 3
@@ -183,3 +183,13 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
     streamed = client.post("/v1/triage/batch", content=iter([huge[:1 << 20]] * 17), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_consultation_is_answered_directly_and_a_complaint_is_not(client):
+    consult = client.post("/v1/triage", json={"title": "咨询公积金贷款额度", "content": "想问一下二套房公积金贷款最多能贷多少？",
+                                              "received_at": "2026-06-10T09:00:00+08:00"}).json()
+    assert consult["request_kind"] == "咨询" and consult["routing"]["procedure"] == "answer"
+    assert consult["routing"]["resolve_by"] == "2026-06-17"  # answered in 7 days, not 60
+    complaint = client.post("/v1/triage", json={"content": "物业把消防通道划成收费车位，救护车都开不进来，请问这合理吗？",
+                                                "received_at": "2026-06-10T09:00:00+08:00"}).json()
+    assert complaint["request_kind"] == "投诉" and complaint["routing"]["procedure"] == "petition"

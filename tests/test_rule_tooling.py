@@ -130,11 +130,13 @@ def test_a_broken_rule_file_is_rejected_and_the_last_good_rules_stay(served):
     client, rules = served
     before = client.get("/v1/rules").json()["version"]
     level = rules / "level.yaml"
-    level.write_text(level.read_text(encoding="utf-8").replace("risk_score >= 20", "risk_score >== 20"), encoding="utf-8")
+    broken = level.read_text(encoding="utf-8").replace("flag_collective and disruption_signal", "flag_collective and and disruption_signal")
+    level.write_text(broken, encoding="utf-8")
     answer = client.post("/v1/rules/reload", json={"by": "analyst-li"})
     assert answer.status_code == 422
     problem = answer.json()["problems"][0]
-    assert problem["file"].endswith("level.yaml") and problem["line"] == 6
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "and and" in text)
+    assert problem["file"].endswith("level.yaml") and problem["line"] == line
     assert client.get("/v1/rules").json()["version"] == before
     decided = client.post("/v1/triage", json={"content": "小区物业乱收停车费，请住建部门管一管。"})
     assert decided.status_code == 200 and decided.json()["versions"]["rules"] == before
@@ -286,9 +288,10 @@ def test_a_raise_table_takes_only_tier_and_level(rules_copy):
 
 def test_the_flag_combination_table_takes_the_highest_level(decide):
     organised_group = decide("我们三十多人商量好了一起去市里反映征地款问题", "国土资源", "征地补偿")
-    assert organised_group.level == "red" and "level.by_flags#2" in organised_group.rules_fired
+    assert organised_group.level == "red" and "level.by_flags#1" in organised_group.rules_fired
+    assert "level.by_flags#4" in organised_group.rules_fired  # the orange row matched too; red wins
     threat_alone = decide("再不给钱我就从楼上跳下去", "劳动和社会保障", "拖欠工资")
-    assert threat_alone.level in ("orange", "red") and "level.by_flags#1" in threat_alone.rules_fired
+    assert threat_alone.level == "red" and "level.red_self_harm_or_violence" in threat_alone.rules_fired
 
 
 @pytest.mark.parametrize("outside", ["/etc/passwd", "../../data/petitioner.key"])

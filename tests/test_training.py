@@ -21,7 +21,7 @@ from service.pipeline.tokenize import read_word_list
 from training.data import Columns, read_labelled
 from training.features import build_features, set_block_weights
 from training.plots import CJK_FONT
-from training.selection import weighted
+from training.selection import CANDIDATES, block_weights, weighted
 from training.train import DOMAIN_DICTIONARY, choose_threshold
 
 runner = CliRunner()
@@ -68,7 +68,8 @@ def test_train_learns_the_office_labels_and_writes_a_model_card(office):
     card = json.loads((office["model"] / "model_card.json").read_text(encoding="utf-8"))
     assert card["data"]["label_counts"] == {"交通": PER_LABEL, "教育": PER_LABEL, "环保": PER_LABEL}
     assert len(card["data"]["sha256"]) == 64 and card["libraries"]["scikit-learn"]
-    assert {row["name"] for row in card["selection"]} >= {"body-only", "title-apart"}
+    assert {row["name"] for row in card["selection"]} >= {"svm", "svm-chars", "complement-nb", "sgd-huber", "ensemble"}
+    assert card["selected_on"] == "5-fold cross-validation"  # the office's file says nothing of forms
     assert card["model"].startswith(next(r["model"] for r in card["selection"] if r["name"] == card["selection"][0]["name"]))
     assert 0 < card["review"]["threshold"] <= 1 and card["review"]["auto_error"] <= 0.05
     assert "Model selection" in (office["model"] / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -148,6 +149,6 @@ def test_reweighted_features_match_the_matrix_candidates_were_compared_on(office
     inputs = model_inputs(data.titles, data.texts)
     features = build_features(read_word_list(DOMAIN_DICTIONARY)).fit(inputs)
     blocks = {name: transformer.transform(inputs[:, column]) for name, transformer, column in features.transformers_}
-    for title_weight in (0.0, 0.5, 1.5):
-        served = set_block_weights(features, title_weight).transform(inputs)
-        assert abs(served - weighted(blocks, title_weight)).max() < 1e-6
+    for candidate in CANDIDATES:
+        served = set_block_weights(features, block_weights(candidate)).transform(inputs)
+        assert abs(served - weighted(blocks, candidate)).max() < 1e-6

@@ -23,6 +23,29 @@ class Columns:
     label: str = "label"
     subcategory: str | None = "subcategory"
     type: str | None = "type"
+    form: str | None = "form"  # board | hotline | letter | visit: lets training hold a form out
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Texts without labels: an office's own history, for `triage train --unlabeled`."""
+
+    titles: list[str]
+    texts: list[str]
+
+
+def read_unlabeled(path: Path, columns: Columns = Columns()) -> Texts:
+    """The non-empty texts of a file or directory (any label column is ignored)."""
+    rows = read_rows(path)
+    present = set().union(*(row.keys() for row in rows)) if rows else set()
+    if columns.text not in present:
+        raise ModelError(f"{path}: no '{columns.text}' column for the text; columns are: {', '.join(sorted(present))}")
+    kept = [row for row in rows if str(row.get(columns.text) or "").strip()]
+    if not kept:
+        raise ModelError(f"{path}: no row has text in '{columns.text}'")
+    title = columns.title if columns.title in present else None
+    return Texts([str(row.get(title) or "").strip() if title else "" for row in kept],
+                 [str(row[columns.text]).strip() for row in kept])
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,7 @@ class LabelledData:
     types: list[str] | None
     sha256: str
     skipped: int = 0  # rows without text or label
+    forms: list[str] | None = None
 
     def label_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(self.labels).items()))
@@ -97,7 +121,8 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
     title_col = columns.title if columns.title in present else None
     sub_col = columns.subcategory if columns.subcategory in present else None
     type_col = columns.type if columns.type in present and sub_col else None
-    titles, texts, labels, subs, types = [], [], [], [], []
+    form_col = columns.form if columns.form in present else None
+    titles, texts, labels, subs, types, forms = [], [], [], [], [], []
     empty = 0
     for row in rows:
         text = str(row.get(columns.text) or "").strip()
@@ -110,6 +135,7 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
         labels.append(label)
         subs.append(str(row.get(sub_col) or "").strip() if sub_col else "")
         types.append(str(row.get(type_col) or "").strip() if type_col else "")
+        forms.append(str(row.get(form_col) or "").strip() if form_col else "")
     if not texts:
         raise ModelError(f"{path}: all {len(rows)} rows have an empty '{columns.text}' or '{columns.label}'")
     counts = Counter(labels)
@@ -122,4 +148,4 @@ def labelled(rows: list[dict], path: Path | str, columns: Columns = Columns(), *
             raise ModelError(f"{path}: labels with fewer than {MIN_PER_LABEL} examples: {listed}; add examples or merge them")
     digest = hashlib.sha256(json.dumps([titles, texts, labels, subs, types], ensure_ascii=False).encode()).hexdigest()
     return LabelledData(titles, texts, labels, subs if sub_col and any(subs) else None,
-                        types if type_col and any(types) else None, digest, empty)
+                        types if type_col and any(types) else None, digest, empty, forms if any(forms) else None)

@@ -36,27 +36,39 @@ def build_features(domain_words: tuple[str, ...], n_jobs: int | None = None) -> 
     where one case at a time is not worth a process pool.
     """
 
-    def words() -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=JiebaAnalyzer(domain_words, (1, 2)), sublinear_tf=True, dtype=np.float32)
+    def words(most: int) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer=JiebaAnalyzer(domain_words, (1, 2)), sublinear_tf=True, min_df=2,
+                               max_features=most, dtype=np.float32)
 
-    def chars() -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, dtype=np.float32)
+    def chars(most: int) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=most,
+                               dtype=np.float32)
 
+    # Vocabulary caps (the most frequent terms): on the corpus's held-out form, macro-F1 was the same
+    # with 145,000 columns as with all 277,000, and the artifact is half the size.
     return ColumnTransformer(
-        [("body_words", words(), BODY), ("body_chars", chars(), BODY),
-         ("title_words", words(), TITLE), ("title_chars", chars(), TITLE)],
-        transformer_weights=block_weights(1.0),
+        [("body_words", words(50_000), BODY), ("body_chars", chars(80_000), BODY),
+         ("title_words", words(5_000), TITLE), ("title_chars", chars(10_000), TITLE)],
+        transformer_weights=dict.fromkeys((*BODY_BLOCKS, *TITLE_BLOCKS), 1.0),
         n_jobs=n_jobs,
     )
 
 
-def block_weights(title_weight: float) -> dict[str, float]:
-    return {**dict.fromkeys(BODY_BLOCKS, 1.0), **dict.fromkeys(TITLE_BLOCKS, title_weight)}
+def set_block_weights(features: ColumnTransformer, weights: dict[str, float]) -> ColumnTransformer:
+    """Re-weight a fitted feature transformer in place (weights apply at transform time; 0 empties a block)."""
+    return features.set_params(transformer_weights=dict(weights))
 
 
-def set_block_weights(features: ColumnTransformer, title_weight: float) -> ColumnTransformer:
-    """Re-weight a fitted feature transformer in place (weights apply at transform time)."""
-    return features.set_params(transformer_weights=block_weights(title_weight))
+def compact(features: ColumnTransformer) -> ColumnTransformer:
+    """Drop what serving never reads before the transformer is pickled.
+
+    Each fitted TfidfVectorizer keeps `stop_words_`, every term that min_df cut, for
+    inspection only; on the corpus that is most of the artifact's size.
+    """
+    for _, vectorizer, _ in features.transformers_:
+        if hasattr(vectorizer, "stop_words_"):
+            vectorizer.stop_words_ = None
+    return features
 
 
 def linear_svm(C: float) -> LinearSVC:
@@ -64,5 +76,9 @@ def linear_svm(C: float) -> LinearSVC:
 
 
 def probability_calibrator() -> LogisticRegression:
-    """Maps a row of SVM scores to label probabilities."""
-    return LogisticRegression(C=1.0, max_iter=1000)
+    """Maps a row of scores to label probabilities.
+
+    C=10: with C=1 the probabilities came out too flat (expected calibration error 0.08 on the held-out
+    form, 0.03 with C=10; the ranking is the same).
+    """
+    return LogisticRegression(C=10.0, max_iter=3000)

@@ -15,7 +15,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 Channel = Literal["letter", "visit", "online", "phone", "hotline"]
 Level = Literal["village", "township", "county", "city", "province", "national"]
 Tier = Literal["village", "township", "county", "city", "province"]
-Procedure = Literal["petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration"]
+# answer: a consultation, suggestion or praise is answered directly, with no petition procedure.
+Procedure = Literal["petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration", "answer"]
 RiskLevel = Literal["blue", "yellow", "orange", "red"]
 FIRST_YEAR, LAST_YEAR = 1900, 2098  # the lunar and holiday calendars cover these years
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -142,6 +143,8 @@ class TriageResponse(BaseModel):
     case_id: str
     received_at: Timestamp
     category: Category
+    request_kind: str = Field(default="投诉", description="诉求类型 from the text: 咨询, 建议, 投诉, 求助, 举报 or 表扬 (the kinds "
+                              "in rules/lexicons/signals.yaml); 投诉 when the text states none")
     routing: Routing
     risk: Risk
     rules_fired: list[str]

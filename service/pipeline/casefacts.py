@@ -38,6 +38,7 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
         ),
         rulebook.lexicon.text_facts(case_text(request)),
     )
+    facts.update(rulebook.lexicon.request_facts(normalize_text(request.title or ""), normalize_text(request.content)))
     facts.update(
         category=prediction.label,
         subcategory=prediction.subcategory or "",

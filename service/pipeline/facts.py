@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
 from service.pipeline.history import History
+from service.pipeline.request_kind import RequestKinds
 from service.pipeline.signals import (
     LEVEL_RANKS,
     Counter,
@@ -56,6 +57,8 @@ class BaseFacts(History):
     amount_yuan: int = 0
     amount_evidence: str = ""
     sensitive_period: str = ""
+    request_kind: str = ""  # 诉求类型 (咨询, 建议, 投诉, 求助, 举报, 表扬), see request_kind.py
+    request_kind_evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,12 @@ class Lexicon:
         self.headcount = Counter(head["units"], head.get("not_followed_by", []), head.get("not_preceded_by", []))
         self.amount = Counter(spec["amount"]["units"])
         self.repeat = RepeatCounter(spec["repeat"]["patterns"])
+        self.request_kinds = RequestKinds(spec["request_kinds"], negation)
+
+    def request_facts(self, title: str, body: str) -> dict[str, Scalar]:
+        """诉求类型 from the normalised title and body (the title is read apart: its words state the kind)."""
+        read = self.request_kinds.read(title, body)
+        return {"request_kind": read.kind, "request_kind_evidence": read.evidence.words if read.evidence else ""}
 
     def signal_fact_names(self) -> list[str]:
         return [f"{name}_{suffix}" for name in self.signals for suffix in ("signal", "evidence")]
@@ -127,6 +136,7 @@ class FactSchema:
             for name, field in self.model.model_fields.items()
         }
         self.stage_outputs = set(StageOutputs().__dict__) | {f"flag_{c}" for c in flag_codes}
+        self.request_kinds: tuple[str, ...] = lexicon.request_kinds.kinds
 
     def validate(self, facts: dict[str, Any]) -> dict[str, Scalar]:
         """Strictly typed facts, with defaults filled in; raises EngineError on a wrong type."""

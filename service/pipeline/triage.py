@@ -155,6 +155,7 @@ class TriagePipeline:
                 needs_review=prediction.needs_review,
                 review_reason=prediction.review_reason,
             ),
+            request_kind=str(outcome.facts.get("request_kind") or rulebook.lexicon.request_kinds.default),
             routing=Routing(
                 tier=outcome.tier,
                 department=outcome.department,

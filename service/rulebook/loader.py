@@ -96,6 +96,7 @@ class _StageChecker:
             "tier": set(TIERS),
             "procedure": set(PROCEDURES),
             "level": set(LEVELS),
+            "request_kind": set(schema.request_kinds),
         }
 
     def report(self, json_path, message: str, col_offset: int = 0) -> None:
@@ -442,6 +443,13 @@ def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
                      pattern if isinstance(pattern, str) else pattern["pattern"], problems)
     for index, pattern in enumerate(source.data["repeat"]["patterns"]):
         _compile(source, ("repeat", "patterns", index), pattern, problems)
+    kinds = source.data["request_kinds"]
+    for kind, body in kinds["kinds"].items():
+        for index, pattern in enumerate(body.get("patterns", [])):
+            _compile(source, ("request_kinds", "kinds", kind, "patterns", index), pattern, problems)
+    if kinds["default"] not in kinds["kinds"]:
+        problems.append(source.problem(("request_kinds", "default"),
+                                       f"default {kinds['default']!r} is not one of the kinds ({', '.join(kinds['kinds'])})"))
 
 
 def _compile(source: SourceFile, where, pattern: str, problems: list[Problem]) -> None:

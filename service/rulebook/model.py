@@ -15,7 +15,7 @@ from service.rulebook.taxonomy import Taxonomy
 
 TIERS = ("village", "township", "county", "city", "province")
 LEVELS = ("blue", "yellow", "orange", "red")
-PROCEDURES = ("petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration")
+PROCEDURES = ("petition", "litigation", "discipline", "mediation", "administrative_review", "arbitration", "answer")
 CHANNELS = ("letter", "visit", "online", "phone", "hotline")
 VISITED_LEVELS = (*TIERS, "national")
 TIER_RANKS = {tier: rank for rank, tier in enumerate(TIERS, start=1)}
