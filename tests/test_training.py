@@ -21,7 +21,7 @@ from service.pipeline.tokenize import read_word_list
 from training.data import Columns, read_labelled
 from training.features import build_features, set_block_weights
 from training.plots import CJK_FONT
-from training.selection import CANDIDATES, block_weights, weighted
+from training.selection import CANDIDATES, Protocol, block_weights, weighted
 from training.train import DOMAIN_DICTIONARY, choose_threshold
 
 runner = CliRunner()
@@ -152,3 +152,63 @@ def test_reweighted_features_match_the_matrix_candidates_were_compared_on(office
     for candidate in CANDIDATES:
         served = set_block_weights(features, block_weights(candidate)).transform(inputs)
         assert abs(served - weighted(blocks, candidate)).max() < 1e-6
+
+
+def formed_rows(per_form: int = 12) -> list[dict]:
+    """Rows of three categories with their forms, as the bundled corpus has them."""
+    rows = []
+    for category in OFFICE_LABELS:
+        lines = [json.loads(line) for line in (CORPUS / f"{category}.jsonl").read_text(encoding="utf-8").splitlines()]
+        for form in ("board", "hotline", "letter", "visit"):
+            rows += [row for row in lines if row["form"] == form][: per_form * (3 if form == "board" else 1)]
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_with_forms_the_model_is_chosen_and_calibrated_on_the_held_out_board_posts(tmp_path):
+    rows = formed_rows()
+    data = write_jsonl(tmp_path / "formed.jsonl", rows)
+    result = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["selected_on"] == "held-out form 'board'"
+    assert card["evaluation"]["documents"] == sum(row["form"] == "board" for row in rows)
+    assert 0 <= card["evaluation"]["expected_calibration_error"] <= 1
+    assert card["selection"] == sorted(card["selection"], key=lambda r: (-r["macro_f1"], -r["accuracy"]))
+
+
+def test_unlabeled_history_adapts_the_vocabulary_and_reports_what_self_training_gained(tmp_path):
+    rows = formed_rows()
+    board = [row for row in rows if row["form"] == "board"]
+    labelled = write_jsonl(tmp_path / "labelled.jsonl", [row for row in rows if row not in board[::2]])
+    history = write_jsonl(tmp_path / "history.jsonl", [{"title": row["title"], "text": row["text"]} for row in board[::2]])
+    result = runner.invoke(app, ["train", "--data", str(labelled), "--out", str(tmp_path / "m"), "--unlabeled", str(history)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["data"]["unlabeled_documents"] == len(board[::2])
+    tried = card["self_training"]
+    assert tried["unlabeled"] == len(board[::2]) and 0 <= tried["pseudo_labelled"] <= tried["unlabeled"]
+    assert tried["kept"] == (tried["macro_f1_gain"] > 0)
+    assert "unlabeled documents" in (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_without_a_held_out_form_self_training_is_not_tried(office, tmp_path):
+    history = write_jsonl(tmp_path / "history.jsonl", [{"留言详情": row["留言详情"]} for row in office_rows(offset=PER_LABEL)])
+    result = runner.invoke(app, ["train", "--data", str(office["train"]), "--out", str(tmp_path / "m"),
+                                 "--unlabeled", str(history), *OFFICE_COLUMNS])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["self_training"]["kept"] is False and "no held-out form" in card["self_training"]["why"]
+    assert card["data"]["unlabeled_documents"] == 3 * PER_LABEL
+
+
+def test_a_label_missing_from_the_other_forms_falls_back_to_cross_validation():
+    labels = np.array(["甲"] * 60 + ["乙"] * 60 + ["丙"] * 60)
+    forms = ["board"] * 30 + ["letter"] * 30 + ["board"] * 30 + ["letter"] * 30 + ["board"] * 60
+    assert Protocol.choose(labels, forms, "board").train_rows is None
+    forms[-1] = "letter"
+    assert Protocol.choose(labels, forms, "board").train_rows is not None

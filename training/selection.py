@@ -14,6 +14,7 @@ The vocabulary and IDF are fitted on all texts before the split; they use no lab
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,12 +155,15 @@ class Protocol:
 
     @classmethod
     def choose(cls, labels: np.ndarray, forms: list[str] | None, holdout: str | None, folds: int = 5) -> Protocol:
-        """Hold out `holdout` when every label also occurs in the other forms and the held-out part is usable."""
+        """Hold out `holdout` when every label also occurs in the other forms and `folds` times in the held-out
+        form (its probabilities are cross-validated there), and the held-out part has at least 50 rows."""
         everything = np.arange(len(labels))
         if forms and holdout:
             held = np.array([form == holdout for form in forms])
             rest = everything[~held]
-            if held.sum() >= 50 and set(labels[rest]) == set(labels):
+            held_counts = Counter(labels[held])
+            if (held.sum() >= 50 and set(labels[rest]) == set(labels)
+                    and all(held_counts[label] >= folds for label in set(labels))):
                 return cls(f"held-out form '{holdout}'", everything[held], rest, folds)
         return cls(f"{folds}-fold cross-validation", everything, None, folds)
 

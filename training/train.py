@@ -24,6 +24,7 @@ from service.pipeline.calibration import ScoreCalibratedClassifier, as_columns
 from service.pipeline.classifier import (
     ARTIFACT_FILE,
     FORMAT_VERSION,
+    KeptColumns,
     library_versions,
     model_inputs,
 )
@@ -203,7 +204,7 @@ def _fit_nested(matrix, parents: list[str], children: list[str] | None, features
         tree.setdefault(parent, []).append(child)
     if len(set(paths)) < 2:
         return None, tree
-    model = Pipeline([("columns", SelectKBest(chi2, k=min(features, matrix.shape[1]))), ("svm", linear_svm(0.5))])
-    model.fit(matrix[rows], paths)
-    shrink(model.named_steps["svm"])
+    chosen = SelectKBest(chi2, k=min(features, matrix.shape[1])).fit(matrix[rows], paths).get_support(indices=True)
+    columns = KeptColumns(chosen)
+    model = Pipeline([("columns", columns), ("svm", shrink(linear_svm(0.5).fit(columns.transform(matrix[rows]), paths)))])
     return model, tree

@@ -15,6 +15,7 @@ from typing import Any
 import joblib
 import numpy as np
 import sklearn
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from service.errors import ModelError
 from service.pipeline.normalize import han_count, han_ratio, normalize_text
@@ -92,6 +93,23 @@ class Classifier:
                 reason = f"confidence {confidence:.2f} is below the review threshold {self.threshold:.2f}"
             predictions.append(Prediction(label, subcategory, round(confidence, 4), top, reason is not None, reason, kind))
         return predictions
+
+
+class KeptColumns(TransformerMixin, BaseEstimator):
+    """The feature columns a finer level was fitted on, chosen once at training time.
+
+    scikit-learn's SelectKBest re-ranks every column's score on each transform (8 ms per case
+    over 145,000 columns); a fixed index list costs a slice.
+    """
+
+    def __init__(self, indices: np.ndarray):
+        self.indices = indices
+
+    def fit(self, features, labels=None):
+        return self
+
+    def transform(self, features):
+        return features[:, self.indices]
 
 
 class NestedLevel:
