@@ -212,3 +212,13 @@ def test_a_label_missing_from_the_other_forms_falls_back_to_cross_validation():
     assert Protocol.choose(labels, forms, "board").train_rows is None
     forms[-1] = "letter"
     assert Protocol.choose(labels, forms, "board").train_rows is not None
+
+
+def test_an_office_with_two_labels_trains_and_serves(tmp_path):
+    """A binary linear model scores one column; calibration at training and at serving must read the same two."""
+    rows = [row for row in office_rows() if row["一级标签"] != "环保"]
+    data = write_gbk_csv(tmp_path / "two.csv", rows)
+    result = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), *OFFICE_COLUMNS])
+    assert result.exit_code == 0, result.output
+    predicted = Classifier.load(tmp_path / "m").predict([""], ["学校强制学生订购教辅资料，每人收费两百元"])[0]
+    assert predicted.label == "教育" and abs(sum(p for _, p in predicted.top) - 1) < 1e-6

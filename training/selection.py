@@ -25,6 +25,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.naive_bayes import ComplementNB
 
+from service.pipeline.calibration import as_columns
 from training.features import BODY_BLOCKS, TITLE_BLOCKS, linear_svm
 
 WORD_BLOCKS = ("body_words", "title_words")
@@ -34,7 +35,7 @@ class _ScoreArgmax:
     """`predict` from `decision_function`, which is all selection and calibration read."""
 
     def predict(self, features) -> np.ndarray:
-        return self.classes_[_columns(self.decision_function(features)).argmax(axis=1)]
+        return self.classes_[as_columns(self.decision_function(features)).argmax(axis=1)]
 
 
 class LogProbabilityScorer(_ScoreArgmax, ClassifierMixin, BaseEstimator):
@@ -62,11 +63,11 @@ class StandardisedVote(_ScoreArgmax, ClassifierMixin, BaseEstimator):
     def fit(self, features, labels):
         self.fitted_ = [clone(member).fit(features, labels) for member in self.members]
         self.classes_ = self.fitted_[0].classes_
-        self.spread_ = [float(np.std(_columns(m.decision_function(features)))) or 1.0 for m in self.fitted_]
+        self.spread_ = [float(np.std(as_columns(m.decision_function(features)))) or 1.0 for m in self.fitted_]
         return self
 
     def decision_function(self, features) -> np.ndarray:
-        return sum(_columns(m.decision_function(features)) / s for m, s in zip(self.fitted_, self.spread_)) / len(self.fitted_)
+        return sum(as_columns(m.decision_function(features)) / s for m, s in zip(self.fitted_, self.spread_)) / len(self.fitted_)
 
 
 def shrink(estimator: BaseEstimator) -> BaseEstimator:
@@ -84,10 +85,6 @@ def shrink(estimator: BaseEstimator) -> BaseEstimator:
     elif hasattr(estimator, "coef_"):
         estimator.coef_, estimator.intercept_ = estimator.coef_.astype(np.float32), estimator.intercept_.astype(np.float32)
     return estimator
-
-
-def _columns(scores: np.ndarray) -> np.ndarray:
-    return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
 def sgd_modified_huber() -> SGDClassifier:
@@ -171,9 +168,9 @@ class Protocol:
         """Decision values for the evaluation rows, from models that never saw them."""
         if self.train_rows is None:
             cv = StratifiedKFold(self.folds, shuffle=True, random_state=0)
-            return _columns(cross_val_predict(estimator, matrix, labels, cv=cv, method="decision_function", n_jobs=n_jobs))
+            return as_columns(cross_val_predict(estimator, matrix, labels, cv=cv, method="decision_function", n_jobs=n_jobs))
         fitted = clone(estimator).fit(matrix[self.train_rows], labels[self.train_rows])
-        return _columns(fitted.decision_function(matrix[self.eval_rows]))
+        return as_columns(fitted.decision_function(matrix[self.eval_rows]))
 
 
 @dataclass(frozen=True)

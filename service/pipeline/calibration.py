@@ -14,8 +14,12 @@ from sklearn.linear_model import LogisticRegression
 
 
 def as_columns(scores: np.ndarray) -> np.ndarray:
-    """Decision values as a 2-D array (a binary classifier returns one column as 1-D)."""
-    return scores.reshape(len(scores), -1)
+    """Decision values as one column per class.
+
+    A binary linear classifier returns one value per row, the score of its second class; the
+    first class gets its negation, so training, calibration and serving all see two columns.
+    """
+    return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
 class ScoreCalibratedClassifier(ClassifierMixin, BaseEstimator):

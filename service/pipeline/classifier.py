@@ -18,6 +18,7 @@ import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from service.errors import ModelError
+from service.pipeline.calibration import as_columns
 from service.pipeline.normalize import han_count, han_ratio, normalize_text
 
 ARTIFACT_FILE = "model.joblib"
@@ -128,8 +129,7 @@ class NestedLevel:
     def scores(self, features) -> np.ndarray | None:
         if self.model is None:
             return None
-        raw = self.model.decision_function(features)
-        return np.column_stack([-raw, raw]) if raw.ndim == 1 else raw  # two paths: one column, for the second
+        return as_columns(self.model.decision_function(features))
 
     def best(self, parent: str, scores: np.ndarray | None, row: int) -> str | None:
         children = self.children.get(parent, [])
