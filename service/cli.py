@@ -216,6 +216,8 @@ def train(
     unlabeled: Annotated[Path | None, typer.Option(help="The office's own texts without labels (same formats): "
                                                         "vocabulary and IDF are fitted on them too, and self-training "
                                                         "is kept when it helps on the held-out form")] = None,
+    flag_sentences: Annotated[Path | None, typer.Option(help="Labelled sentences for the flags' context classifiers "
+                                                             "(default: the bundled training/flag_sentences)")] = None,
     from_store: FromStore = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -225,6 +227,7 @@ def train(
     With --from-store, the handlers' corrected cases are added to the data (the bundled corpus by default).
     """
     from training.data import Columns, labelled, read_rows, read_unlabeled
+    from training.flag_context import FLAG_SENTENCES, read_sentences
     from training.train import train as train_model
 
     if data is None and not from_store:
@@ -239,7 +242,9 @@ def train(
                       columns.subcategory: r["subcategory"], columns.type: r.get("type", "")}
                      for r in _corrections(data_dir, database_url)]
         history = read_unlabeled(unlabeled, columns) if unlabeled else None
-        card = train_model(labelled(rows, source, columns), out, holdout=holdout_form or None, unlabeled=history)
+        sentences = read_sentences(flag_sentences or FLAG_SENTENCES)
+        card = train_model(labelled(rows, source, columns), out, holdout=holdout_form or None, unlabeled=history,
+                           flag_sentences=sentences)
     except TriageError as exc:
         _fail(exc)
     summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "evaluation", "self_training", "review")}

@@ -73,6 +73,10 @@ def test_train_learns_the_office_labels_and_writes_a_model_card(office):
     assert card["model"].startswith(next(r["model"] for r in card["selection"] if r["name"] == card["selection"][0]["name"]))
     assert 0 < card["review"]["threshold"] <= 1 and card["review"]["auto_error"] <= 0.05
     assert "Model selection" in (office["model"] / "MODEL_CARD.md").read_text(encoding="utf-8")
+    # The flags' sentence classifiers come from the bundled sentences, whatever the office's labels.
+    assert set(card["flag_context"]["flags"]) == {"collective", "organized", "repeat", "extreme", "skip_level", "vulnerable"}
+    assert "## Flag context" in (office["model"] / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert Classifier.load(office["model"]).flag_context.flags == tuple(sorted(card["flag_context"]["flags"]))
     assert Classifier.load(office["model"]).labels == ["交通", "教育", "环保"]
 
 

@@ -60,4 +60,23 @@ auto-routed cases were wrong on the rows above (measured: {review['auto_error']:
 | label | documents |
 |---|---|
 {counts}
+{_flag_context_section(card.get("flag_context"))}"""
+
+
+def _flag_context_section(context: dict[str, Any] | None) -> str:
+    if not context:
+        return ("\n## Flag context\nNo sentence classifiers: the `<signal>_context` facts are 1.0 and the lexicon alone "
+                "decides the flags.\n")
+    rows = "\n".join(f"| {flag} | {q['sentences']} | {q['means_the_flag']} | {q['precision']} | {q['recall']} |"
+                     for flag, q in context["flags"].items())
+    return f"""
+## Flag context
+Sentence classifiers behind the `<signal>_context` facts ({context['model']}), fitted on labelled
+sentences (sha256 `{context['sha256'][:16]}…`). Cross-validated ({context['folds']} folds) at the
+rules' threshold {context['threshold']}, on sentences written for training: they overstate quality
+on real text; `python scripts/bench_flags.py` measures the flags themselves.
+
+| flag | sentences | meaning the flag | precision | recall |
+|---|---|---|---|---|
+{rows}
 """

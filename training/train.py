@@ -6,6 +6,7 @@ folds cut by a seeded splitter).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from service.pipeline.tokenize import read_word_list
 from training.card import render_card
 from training.data import LabelledData, Texts
 from training.evaluate import expected_calibration_error
+from training.flag_context import Sentences, fit_flag_context
 from training.features import (
     build_features,
     compact,
@@ -64,12 +66,14 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, max_error: flo
 
 
 def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: int = 5,
-          holdout: str | None = HOLDOUT_FORM, unlabeled: Texts | None = None) -> dict[str, Any]:
+          holdout: str | None = HOLDOUT_FORM, unlabeled: Texts | None = None,
+          flag_sentences: Sentences | None = None) -> dict[str, Any]:
     """Fit, select, calibrate and write an artifact; returns its card.
 
     `unlabeled`: an office's own history without labels. The vocabulary and IDF are fitted on it
     too (so its words count), and its confidently predicted texts are added as training rows when
-    that improves the held-out score.
+    that improves the held-out score. `flag_sentences`: labelled sentences for the flags' context
+    classifiers (without them the lexicon alone decides the flags).
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -117,7 +121,9 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
 
     sub_classifier, subcategories = _fit_nested(matrix, data.labels, data.subcategories, SUBCATEGORY_FEATURES)
     type_classifier, types = _fit_nested(matrix, _paths(data.labels, data.subcategories), data.types, TYPE_FEATURES)
-    version = f"{name or out_dir.name}-{data.sha256[:8]}"
+    flag_context, flag_context_card = fit_flag_context(flag_sentences, folds) if flag_sentences else (None, None)
+    sources = hashlib.sha256((data.sha256 + flag_sentences.sha256).encode()).hexdigest() if flag_sentences else data.sha256
+    version = f"{name or out_dir.name}-{sources[:8]}"
     card = {
         "version": version,
         "trained_seconds": round(time.perf_counter() - started, 1),
@@ -136,6 +142,7 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
             "expected_calibration_error": round(expected_calibration_error(confidence, correct), 4),
         },
         "self_training": {k: v for k, v in self_training.items() if not k.startswith("_")} if self_training else None,
+        "flag_context": flag_context_card,
         "review": {"threshold": round(threshold, 4), "max_auto_error": MAX_AUTO_ERROR,
                    "review_share": round(float(np.mean(~auto)), 4),
                    "auto_error": round(float(1 - correct[auto].mean()), 4) if auto.any() else 0.0},
@@ -148,6 +155,7 @@ def train(data: LabelledData, out_dir: Path, *, name: str | None = None, folds: 
         "subcategories": subcategories,
         "type_classifier": type_classifier,
         "types": types,
+        "flag_context": flag_context,
         "review_threshold": threshold,
         "libraries": library_versions(),
         "card": card,

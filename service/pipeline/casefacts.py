@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.pipeline.classifier import Prediction
 from service.pipeline.facts import Scalar, intake_facts, merge_facts
+from service.pipeline.flag_context import FlagContext
 from service.pipeline.history import History
 from service.pipeline.normalize import normalize_text
 from service.rulebook.model import Rulebook
@@ -24,7 +25,9 @@ def case_text(request: TriageRequest) -> str:
 
 
 def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Prediction,
-               received_at: dt.datetime, history: History = History()) -> dict[str, Scalar]:
+               received_at: dt.datetime, history: History = History(),
+               context: FlagContext | None = None) -> dict[str, Scalar]:
+    """`context`: the model's sentence classifiers for the `<signal>_context` facts (rule tests have none: 1.0)."""
     petitioner = request.petitioner
     facts = merge_facts(
         intake_facts(
@@ -36,7 +39,7 @@ def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Predictio
             received_at=received_at.astimezone(SHANGHAI),
             calendar=rulebook.calendar,
         ),
-        rulebook.lexicon.text_facts(case_text(request)),
+        rulebook.lexicon.text_facts(case_text(request), context),
     )
     facts.update(rulebook.lexicon.request_facts(normalize_text(request.title or ""), normalize_text(request.content)))
     facts.update(
@@ -68,13 +71,14 @@ class ReadCase:
 
 
 def read_case(runner: RuleRunner, request: TriageRequest, prediction: Prediction,
-              received_at: dt.datetime) -> ReadCase:
-    facts = case_facts(runner.rulebook, request, prediction, received_at)
+              received_at: dt.datetime, context: FlagContext | None = None) -> ReadCase:
+    facts = case_facts(runner.rulebook, request, prediction, received_at, context=context)
     facts.update(runner.text_facts(case_text(request)))
     return ReadCase(facts)
 
 
 def decide_rules(runner: RuleRunner, request: TriageRequest, prediction: Prediction, received_at: dt.datetime,
-                 history: History = History(), overrides: dict[str, Scalar] | None = None) -> RuleOutcome:
+                 history: History = History(), overrides: dict[str, Scalar] | None = None,
+                 context: FlagContext | None = None) -> RuleOutcome:
     """Run the rules on one case: its facts, its text tests, its history and any overrides."""
-    return read_case(runner, request, prediction, received_at).decide(runner, history, overrides)
+    return read_case(runner, request, prediction, received_at, context).decide(runner, history, overrides)

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from service.errors import ModelError
 from service.pipeline.calibration import as_columns
+from service.pipeline.flag_context import FlagContext
 from service.pipeline.normalize import han_count, han_ratio, normalize_text
 
 ARTIFACT_FILE = "model.joblib"
@@ -61,6 +62,8 @@ class Classifier:
         self.types: dict[str, list[str]] = self._type.children
         self.version: str = artifact["version"]
         self.threshold: float = review_threshold if review_threshold is not None else artifact["review_threshold"]
+        # The flags' sentence classifiers (`<signal>_context` facts); an artifact without them leaves it to the lexicon.
+        self.flag_context: FlagContext | None = artifact.get("flag_context")
 
     @classmethod
     def load(cls, model_dir: Path, review_threshold: float | None = None) -> Classifier:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
+from service.pipeline.flag_context import FlagContext, surest
 from service.pipeline.history import History
 from service.pipeline.request_kind import RequestKinds
 from service.pipeline.signals import (
@@ -84,7 +85,7 @@ class Lexicon:
         head = spec["headcount"]
         self.headcount = Counter(head["units"], head.get("not_followed_by", []), head.get("not_preceded_by", []))
         self.amount = Counter(spec["amount"]["units"])
-        self.repeat = RepeatCounter(spec["repeat"]["patterns"])
+        self.repeat = RepeatCounter(spec["repeat"])
         self.request_kinds = RequestKinds(spec["request_kinds"], negation)
 
     def request_facts(self, title: str, body: str) -> dict[str, Scalar]:
@@ -92,29 +93,41 @@ class Lexicon:
         read = self.request_kinds.read(title, body)
         return {"request_kind": read.kind, "request_kind_evidence": read.evidence.words if read.evidence else ""}
 
-    def signal_fact_names(self) -> list[str]:
-        return [f"{name}_{suffix}" for name in self.signals for suffix in ("signal", "evidence")]
+    def context_fact_names(self) -> list[str]:
+        """`<name>_context` facts: how surely the evidence of a signal with a context flag means it."""
+        names = [f"{name}_context" for name, signal in self.signals.items() if signal.context]
+        names += [f"{name}_context" for name, reader in (("target", self.targets), ("repeat", self.repeat)) if reader.context]
+        return names
 
-    def text_facts(self, text: str) -> dict[str, Scalar]:
-        """Facts read from normalised text alone."""
+    def text_facts(self, text: str, context: FlagContext | None = None) -> dict[str, Scalar]:
+        """Facts read from normalised text alone; `context` scores the sentence around each hit.
+
+        A signal's evidence is its hit that the context classifier is surest means the flag;
+        without a classifier, the first hit (the highest level, the largest count).
+        """
         facts: dict[str, Scalar] = {"text_length": len(text)}
         for name, signal in self.signals.items():
-            evidence = signal.find(text)
-            facts[f"{name}_signal"] = evidence is not None
-            facts[f"{name}_evidence"] = evidence.words if evidence else ""
-        target = self.targets.highest(text)
+            found = surest(text, signal.find_all(text), signal.context, context, lambda e: -e.start)
+            facts[f"{name}_signal"] = found is not None
+            facts[f"{name}_evidence"] = found[0].words if found else ""
+            if signal.context:
+                facts[f"{name}_context"] = found[1] if found else 0.0
+        target = surest(text, self.targets.find_all(text), self.targets.context, context, self.targets.rank)
         if target:
-            level, evidence = target
-            facts.update(target_level=level, target_rank=LEVEL_RANKS[level], target_evidence=evidence.words)
+            evidence, sure = target
+            facts.update(target_level=str(evidence.value), target_rank=self.targets.rank(evidence),
+                         target_evidence=evidence.words, **({"target_context": sure} if self.targets.context else {}))
         count = self.headcount.largest(text)
         if count:
             facts.update(headcount=int(count.value), headcount_evidence=count.words)
         amount = self.amount.largest(text)
         if amount:
             facts.update(amount_yuan=int(amount.value), amount_evidence=amount.words)
-        repeat = self.repeat.count(text)
+        repeat = surest(text, self.repeat.find_all(text), self.repeat.context, context, lambda e: e.value)
         if repeat:
-            facts.update(repeat_count=int(repeat.value), repeat_evidence=repeat.words)
+            evidence, sure = repeat
+            facts.update(repeat_count=int(evidence.value), repeat_evidence=evidence.words,
+                         **({"repeat_context": sure} if self.repeat.context else {}))
         return facts
 
 
@@ -126,6 +139,8 @@ class FactSchema:
         for name in lexicon.signals:
             fields[f"{name}_signal"] = (bool, False)
             fields[f"{name}_evidence"] = (str, "")
+        for name in lexicon.context_fact_names():
+            fields[name] = (float, 0.0)
         for name, value in StageOutputs().__dict__.items():
             fields[name] = (type(value), value)
         for code in flag_codes:

@@ -27,6 +27,10 @@ class Evidence:
     start: int
     value: int | str | None = None
 
+    @property
+    def end(self) -> int:
+        return self.start + len(self.words)
+
 
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
@@ -59,6 +63,7 @@ class Signal:
     def __init__(self, name: str, spec: dict[str, Any], negation: Negation, exclude_after: list[str] = ()):
         self.name = name
         self.description = spec.get("description", "")
+        self.context: str | None = spec.get("context")  # the flag whose sentence classifier reads its hits
         plain = [re.escape(w) for w in sorted(set(spec.get("terms", [])), key=len, reverse=True)]
         guarded: list[tuple[str, tuple[str, ...]]] = []
         for item in spec.get("patterns", []):
@@ -95,6 +100,7 @@ class TargetLevels:
     """Where the petitioner says they will take the matter: 去北京 → national."""
 
     def __init__(self, spec: dict[str, Any], negation: Negation):
+        self.context: str | None = spec.get("context")
         self._signals = []
         for level, words in spec["levels"].items():
             patterns = []
@@ -102,16 +108,16 @@ class TargetLevels:
                 patterns.append(f"(?:{_alternation(spec['verbs'])})(?:一趟|趟)?(?:{_alternation(words['places'])})")
             if words.get("words"):
                 patterns.append(_alternation(words["words"]))
-            signal = Signal(level, {"patterns": patterns}, negation, spec.get("exclude_after", []))
-            self._signals.append((LEVEL_RANKS[level], level, signal))
+            self._signals.append((level, Signal(level, {"patterns": patterns}, negation, spec.get("exclude_after", []))))
 
-    def highest(self, text: str) -> tuple[str, Evidence] | None:
-        best = None
-        for rank, level, signal in self._signals:
-            evidence = signal.find(text)
-            if evidence and (best is None or rank > best[0]):
-                best = (rank, level, evidence)
-        return (best[1], best[2]) if best else None
+    def find_all(self, text: str) -> list[Evidence]:
+        """Every place named, in text order, each with its level as the value."""
+        found = [Evidence(e.words, e.start, level) for level, signal in self._signals for e in signal.find_all(text)]
+        return sorted(found, key=lambda evidence: evidence.start)
+
+    @staticmethod
+    def rank(evidence: Evidence) -> int:
+        return LEVEL_RANKS[str(evidence.value)]
 
 
 class Counter:
@@ -147,16 +153,18 @@ class Counter:
 class RepeatCounter:
     """How many times the petitioner says they have raised this: 第五次反映 → 5."""
 
-    def __init__(self, patterns: list[str]):
-        self._patterns = [compile_pattern(p) for p in patterns]
+    def __init__(self, spec: dict[str, Any]):
+        self.context: str | None = spec.get("context")
+        self._patterns = [compile_pattern(p) for p in spec["patterns"]]
 
-    def count(self, text: str) -> Evidence | None:
-        best = None
+    def find_all(self, text: str) -> list[Evidence]:
+        """Every mention of raising it before, in text order, with the count as the value (at least 2)."""
+        found = []
         for pattern in self._patterns:
             for match in pattern.finditer(text):
                 raw = match.groupdict().get("n")
                 quantity = parse_quantity(raw) if raw else None
                 times = quantity.value if quantity else 2
-                if times >= 2 and (best is None or times > best.value):
-                    best = Evidence(match.group(0), match.start(), times)
-        return best
+                if times >= 2:
+                    found.append(Evidence(match.group(0), match.start(), times))
+        return sorted(found, key=lambda evidence: evidence.start)

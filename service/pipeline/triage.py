@@ -103,7 +103,8 @@ class TriagePipeline:
         request = _received(redacted(request))
         with self.rules.lease() as runner:
             prediction = self._predict([request])[0]
-            return self._decide_one(runner, request, prediction, read_case(runner, request, prediction, request.received_at), History())
+            read = read_case(runner, request, prediction, request.received_at, self.classifier.flag_context)
+            return self._decide_one(runner, request, prediction, read, History())
 
     def _predict(self, requests: list[TriageRequest]) -> list[Prediction]:
         if not requests:
@@ -122,7 +123,7 @@ class TriagePipeline:
     def _decide_and_store(self, runner: RuleRunner, request: TriageRequest, fingerprint: str, prediction: Prediction,
                           area: Area | None) -> TriageResponse:
         request = _received(request)
-        read = read_case(runner, request, prediction, request.received_at)  # the text work, before any lock
+        read = read_case(runner, request, prediction, request.received_at, self.classifier.flag_context)  # before any lock
         if self.store is None or area is None:
             return self._decide_one(runner, request, prediction, read, History()).decision
         context = CaseContext(request, request.received_at, prediction.label, area, fingerprint)

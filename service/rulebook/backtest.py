@@ -79,7 +79,8 @@ def backtest(requests: list[TriageRequest], classifier: Classifier, active: Rule
     now = dt.datetime.now(SHANGHAI)
     for number, (request, prediction) in enumerate(zip(requests, predictions), start=1):
         received_at = request.received_at or now
-        outcomes = [decide_rules(runner, request, prediction, received_at) for runner in (active, candidate)]
+        outcomes = [decide_rules(runner, request, prediction, received_at, context=classifier.flag_context)
+                    for runner in (active, candidate)]
         before, after = (_view(o) for o in outcomes)
         report.cases += 1
         report.hits_active.update(outcomes[0].rules_fired)

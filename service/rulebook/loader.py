@@ -304,6 +304,7 @@ def load_rulebook(directory: Path) -> Rulebook:
     _check_renamed(taxonomy_src, taxonomy, problems)
     lexicon = Lexicon(lexicon_src.data)
     flags = spec["flags"]
+    _check_context_flags(lexicon_src, flags, problems)
     stage_sources = [(name, _checked(directory / f"{name}.yaml", "ruleset", problems)) for name in spec["stages"]]
     if problems:
         raise RulebookError(problems)
@@ -450,6 +451,16 @@ def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
     if kinds["default"] not in kinds["kinds"]:
         problems.append(source.problem(("request_kinds", "default"),
                                        f"default {kinds['default']!r} is not one of the kinds ({', '.join(kinds['kinds'])})"))
+
+
+def _check_context_flags(source: SourceFile, flags, problems: list[Problem]) -> None:
+    """A signal's `context` names the flag whose sentence classifier reads it: one the rulebook declares."""
+    readers = [(("signals", name), body) for name, body in source.data.get("signals", {}).items()]
+    readers += [((key,), source.data[key]) for key in ("targets", "repeat")]
+    for where, body in readers:
+        if "context" in body and body["context"] not in flags:
+            problems.append(source.problem((*where, "context"), f"context {body['context']!r} is not a flag of "
+                                           f"rulebook.yaml ({', '.join(flags)})"))
 
 
 def _compile(source: SourceFile, where, pattern: str, problems: list[Problem]) -> None:
