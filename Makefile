@@ -34,6 +34,8 @@ bench: model
 	$(BIN)/python scripts/bench_train.py
 	$(BIN)/python scripts/bench_store.py
 	$(BIN)/python scripts/bench_flags.py
+	$(BIN)/python scripts/bench_flags.py --stream
+	$(BIN)/python scripts/bench_transfer.py
 
 clean:
 	rm -rf $(VENV) data

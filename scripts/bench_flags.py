@@ -13,6 +13,11 @@ The set is kept out of training and tuning on purpose: no training code may read
 `training/flag_benchmark/`, or these numbers stop measuring anything.
 
     python scripts/bench_flags.py [--data PATH] [--rules DIR] [--model DIR] [--errors] [--json]
+    python scripts/bench_flags.py --stream [PATH]
+
+`--stream` measures the other side: on a stream of ordinary posts (by default the message-board
+posts of the category corpus, written without regard to flags), the share flagged per flag; the
+acceptance bound is collective or organized on at most 5% of a real stream.
 """
 
 from __future__ import annotations
@@ -38,7 +43,10 @@ RECEIVED = dt.datetime(2026, 6, 16, 10, 0, tzinfo=SHANGHAI)
 
 
 def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Posts of a .jsonl file or of a directory's .jsonl files (a corpus row's `text` is its content)."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    posts = [json.loads(line) for file in files for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{**post, "content": post.get("content") or post.get("text", "")} for post in posts]
 
 
 def predict(posts: list[dict], rules: Path, model: Path) -> list[dict[str, str]]:
@@ -77,6 +85,13 @@ def score(posts: list[dict], predicted: list[dict[str, str]]) -> dict:
             "share_collective_or_organized_labelled": round(group_true / n, 3) if n else None, "errors": errors}
 
 
+def stream_shares(posts: list[dict], predicted: list[dict[str, str]]) -> dict:
+    n = len(posts)
+    shares = {code: round(sum(code in got for got in predicted) / n, 4) for code in FLAGS}
+    shares["collective_or_organized"] = round(sum(bool({"collective", "organized"} & set(got)) for got in predicted) / n, 4)
+    return {"posts": n, "share_flagged": shares}
+
+
 def _ratio(value: float | None) -> str:
     return "     -" if value is None else f"{value:6.3f}"
 
@@ -102,7 +117,15 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--errors", action="store_true", help="list false positives and negatives with the reason")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--stream", nargs="?", type=Path, const=ROOT / "training" / "corpus", default=None,
+                        help="share of ordinary posts flagged (default: the corpus's message-board posts)")
     args = parser.parse_args()
+    if args.stream:
+        posts = [p for p in load(args.stream) if p.get("form", "board") == "board"]
+        report = stream_shares(posts, predict(posts, args.rules, args.model))
+        print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else
+              f"{report['posts']} posts\n" + "\n".join(f"{k:<24} {v:6.1%}" for k, v in report["share_flagged"].items()))
+        return 0
     posts = load(args.data)
     report = score(posts, predict(posts, args.rules, args.model))
     if args.json:

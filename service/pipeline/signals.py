@@ -105,7 +105,7 @@ class TargetLevels:
         for level, words in spec["levels"].items():
             patterns = []
             if words.get("places"):
-                patterns.append(f"(?:{_alternation(spec['verbs'])})(?:一趟|趟)?(?:{_alternation(words['places'])})")
+                patterns.append(f"(?:{_alternation(spec['verbs'])})(?:了|过)?(?:一趟|趟)?(?:{_alternation(words['places'])})")
             if words.get("words"):
                 patterns.append(_alternation(words["words"]))
             self._signals.append((level, Signal(level, {"patterns": patterns}, negation, spec.get("exclude_after", []))))
@@ -151,20 +151,23 @@ class Counter:
 
 
 class RepeatCounter:
-    """How many times the petitioner says they have raised this: 第五次反映 → 5."""
+    """How many times the petitioner says they raised this before: 已反映过三次 → 3, 第五次反映 → 4."""
 
     def __init__(self, spec: dict[str, Any]):
         self.context: str | None = spec.get("context")
         self._patterns = [compile_pattern(p) for p in spec["patterns"]]
 
     def find_all(self, text: str) -> list[Evidence]:
-        """Every mention of raising it before, in text order, with the count as the value (at least 2)."""
+        """Every mention of raising it at least twice before, in text order, with that count as the value."""
         found = []
         for pattern in self._patterns:
             for match in pattern.finditer(text):
-                raw = match.groupdict().get("n")
+                groups = match.groupdict()
+                if groups.get("n") and text.endswith("第", 0, match.start(pattern.groupindex["n"])):
+                    continue  # 第三次 is an ordinal, read by a pattern with `nth`
+                raw = groups.get("n") or groups.get("nth")
                 quantity = parse_quantity(raw) if raw else None
-                times = quantity.value if quantity else 2
+                times = (quantity.value - (1 if groups.get("nth") else 0)) if quantity else 2
                 if times >= 2:
                     found.append(Evidence(match.group(0), match.start(), times))
         return sorted(found, key=lambda evidence: evidence.start)
