@@ -73,6 +73,30 @@ def test_three_villagers_in_a_week_are_an_emerging_collective_visit_with_one_ale
     assert "钟郢村" in alerts[0].area and alerts[0].category == decisions[2].category.label
 
 
+def test_an_alert_comes_from_the_rule_action_not_its_name(database_url, tmp_path, rules_copy):
+    """Renaming a rule once silently stopped its alerts (they keyed on the id prefix `cluster.`)."""
+    risk = rules_copy / "risk.yaml"
+    risk.write_text(risk.read_text(encoding="utf-8").replace("id: cluster.emerging_collective", "id: watch.same_village"),
+                    encoding="utf-8")
+    renamed = build_pipeline(Settings(data_dir=tmp_path / "data", database_url=database_url, model_dir=MODEL,
+                                      rules_dir=rules_copy))
+    for i in range(3):
+        renamed.triage(TriageRequest(case_id=f"renamed-{i}", content="钟郢村村民反映：修路占了承包地，征地补偿款一直没发。",
+                                     received_at=day(i), petitioner={"id": f"villager-{i}"}))
+    alerts = renamed.store.alerts()
+    assert [(a.kind, a.case_ids) for a in alerts] == [("watch.same_village", ["renamed-0", "renamed-1", "renamed-2"])]
+
+
+def test_an_alert_scope_the_store_does_not_know_is_refused_at_its_line(rules_copy):
+    from service.errors import RulebookError
+    from service.rulebook.loader import load_rulebook
+
+    risk = rules_copy / "risk.yaml"
+    risk.write_text(risk.read_text(encoding="utf-8").replace("alert: area", "alert: village"), encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"risk\.yaml:\d+:\d+: rules/0/then/alert: 'village' is not one of area, copies"):
+        load_rulebook(rules_copy)
+
+
 def test_a_single_villager_three_times_is_not_a_cluster(pipeline):
     for i in range(3):
         decision = pipeline.triage(TriageRequest(case_id=f"same-{i}", content=f"钟郢村村民第{i + 1}次反映征地补偿款没发。",

@@ -25,7 +25,7 @@ from service.pipeline.classifier import Classifier, Prediction
 from service.pipeline.history import History
 from service.rulebook.active import ActiveRules
 from service.rulebook.model import Rulebook
-from service.rulebook.runner import RuleOutcome, RuleRunner
+from service.rulebook.runner import RaisedAlert, RuleOutcome, RuleRunner
 from service.privacy import redact
 from service.store.fingerprint import request_fingerprint
 from service.store.repo import CaseConflict, CaseContext, CaseRepository, StoreUnavailable, intake_fields
@@ -33,10 +33,11 @@ from service.store.repo import CaseConflict, CaseContext, CaseRepository, StoreU
 
 @dataclass
 class Explanation:
-    """A decision with the facts the rules saw (for `triage explain`)."""
+    """A decision with the facts the rules saw (for `triage explain`) and the cluster alerts its rules raised."""
 
     decision: TriageResponse
     facts: dict
+    alerts: tuple[RaisedAlert, ...] = ()
 
 
 class TriagePipeline:
@@ -127,14 +128,17 @@ class TriagePipeline:
         if self.store is None or area is None:
             return self._decide_one(runner, request, prediction, read, History()).decision
         context = CaseContext(request, request.received_at, prediction.label, area, fingerprint)
-        return self.store.decide_and_save(
-            context, lambda history: self._decide_one(runner, request, prediction, read, history).decision)
+        def decide(history: History) -> tuple[TriageResponse, tuple[RaisedAlert, ...]]:
+            explained = self._decide_one(runner, request, prediction, read, history)
+            return explained.decision, explained.alerts
+
+        return self.store.decide_and_save(context, decide)
 
     def _decide_one(self, runner: RuleRunner, request: TriageRequest, prediction: Prediction, read: ReadCase,
                     history: History) -> Explanation:
         outcome = read.decide(runner, history)
         decision = self._response(request, request.received_at, prediction, outcome, runner.rulebook)
-        return Explanation(decision, outcome.facts)
+        return Explanation(decision, outcome.facts, outcome.alerts)
 
     def _response(
         self, request: TriageRequest, received_at: dt.datetime, prediction: Prediction, outcome: RuleOutcome,

@@ -196,7 +196,8 @@ class _StageChecker:
                     self.report((*json_path, "flag", "reason"), f"reason quotes unknown fact '{{{name}}}'")
             flag = (code, reason)
         return Actions(
-            set=frozen_map(then.get("set")), raise_=frozen_map(then.get("raise")), flag=flag, score=then.get("score", 0)
+            set=frozen_map(then.get("set")), raise_=frozen_map(then.get("raise")), flag=flag, score=then.get("score", 0),
+            alert=then.get("alert"),
         )
 
 

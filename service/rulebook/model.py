@@ -31,6 +31,7 @@ class Actions:
     raise_: Mapping[str, str] = field(default_factory=frozen_map)
     flag: tuple[str, str] | None = None  # (code, reason template)
     score: int = 0
+    alert: str | None = None  # "area" | "copies": the store records one alert per such cluster
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ actions under one conflict policy (documented in rules/README.md):
 - `raise` (tier, level): the highest value wins, whatever the order;
 - `flag`: each code once, with the reason of the first rule that raised it;
 - `score`: added up, clamped to 0–100;
+- `alert`: every rule that fires with one asks the store for a cluster alert, with its flag's reason;
 - a `first` hit-policy table contributes only its first matching row.
 """
 
@@ -35,6 +36,15 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class RaisedAlert:
+    """A rule's request for a cluster alert: the store keeps one per cluster (scope "area" or "copies")."""
+
+    rule: str
+    scope: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RuleOutcome:
     tier: str
     department: str
@@ -47,6 +57,7 @@ class RuleOutcome:
     flags: tuple[Flag, ...]
     rules_fired: tuple[str, ...]
     facts: dict[str, Scalar] = field(repr=False)
+    alerts: tuple[RaisedAlert, ...] = ()
 
 
 class _Quoting(dict):
@@ -100,6 +111,7 @@ class RuleRunner:
         tier, level, score = "", defaults["level"], 0
         flags: dict[str, Flag] = {}
         fired_ids: list[str] = []
+        alerts: list[RaisedAlert] = []
         for stage in book.stages:
             keys = self._engine.evaluate(self._names[stage.name], facts)
             fired = _apply_hit_policy(sorted((stage.rules[int(k[1:])] for k in keys), key=lambda r: (r.priority, r.order)))
@@ -108,11 +120,14 @@ class RuleRunner:
                 fired_ids.append(rule.id)
                 for name, value in rule.actions.set.items():
                     stage_sets.setdefault(name, value)
+                reason = string.Formatter().vformat(rule.actions.flag[1], (), _Quoting(facts)) if rule.actions.flag else rule.id
+                if rule.actions.alert:
+                    alerts.append(RaisedAlert(rule.id, rule.actions.alert, reason))
                 if rule.actions.flag:
-                    code, template = rule.actions.flag
+                    code = rule.actions.flag[0]
                     if code in flags:
                         continue  # the first reason stands; its score was counted once
-                    flags[code] = Flag(code, string.Formatter().vformat(template, (), _Quoting(facts)), rule.id)
+                    flags[code] = Flag(code, reason, rule.id)
                 score += rule.actions.score
             sets.update(stage_sets)
             tier = sets.get("tier", tier or defaults["tier"])
@@ -149,6 +164,7 @@ class RuleRunner:
             flags=tuple(flags.values()),
             rules_fired=tuple(fired_ids),
             facts=facts,
+            alerts=tuple(alerts),
         )
 
 

@@ -26,6 +26,7 @@ from service.api.schemas import TriageRequest, TriageResponse
 from service.pipeline.area import Area
 from service.pipeline.history import History
 from service.pipeline.nearcopy import COPY_JACCARD, bands, jaccard, shingles
+from service.rulebook.runner import RaisedAlert
 from service.errors import TriageError
 from service.privacy import keyed_hash, mask_id_number, mask_identifier, mask_phone
 from service.store.migrate import upgrade
@@ -33,8 +34,6 @@ from service.store.tables import AlertRecord, CaseRecord, CopyBand, FeedbackReco
 
 WRITE_LOCK = 726_455_002  # PostgreSQL advisory lock id that serialises case writes
 WRITE = "triage_write"  # execution option of the engine that write transactions use
-ALERT_RULE_PREFIX = "cluster."  # a fired rule with this id prefix records a cluster alert
-COPY_RULE_PREFIX = "cluster.copies"  # … per copy cluster; other cluster. rules per place and category
 
 
 def make_engine(url: str) -> Engine:
@@ -104,7 +103,8 @@ class CaseRepository:
 
     # ---- writing -------------------------------------------------------------------------------
 
-    def decide_and_save(self, context: CaseContext, decide: Callable[[History], TriageResponse]) -> TriageResponse:
+    def decide_and_save(self, context: CaseContext,
+                        decide: Callable[[History], tuple[TriageResponse, tuple[RaisedAlert, ...]]]) -> TriageResponse:
         """Compute the history, decide with it, store the case, its copy bands and any alert; one transaction.
 
         A case_id stored meanwhile (a retry, another worker) returns the stored decision when the
@@ -122,7 +122,7 @@ class CaseRepository:
                         raise _AlreadyStored
                     root, copies = self._copy_cluster(session, case_bands, grams, petitioner)
                     history, same_place_week = self._history(session, context, petitioner, copies)
-                    decision = decide(history)
+                    decision, alerts = decide(history)
                     record = self._record(request, decision, context, petitioner, root)
                     session.add(record)
                     session.flush()
@@ -130,7 +130,7 @@ class CaseRepository:
                     if root and root != decision.case_id:
                         session.query(CaseRecord).filter(CaseRecord.case_id == root, CaseRecord.copy_cluster.is_(None)) \
                             .update({CaseRecord.copy_cluster: root})
-                    self._alerts(session, record, decision, context, history, same_place_week)
+                    self._alerts(session, record, alerts, context, history, same_place_week)
             except (_AlreadyStored, IntegrityError):
                 stored = self.stored(request.case_id, context.fingerprint) if request.case_id else None
                 if stored is None:
@@ -207,13 +207,12 @@ class CaseRepository:
             }
         return History(**counts, **place, **copies), [r.case_id for r in week]
 
-    def _alerts(self, session: Session, record: CaseRecord, decision: TriageResponse, context: CaseContext,
+    def _alerts(self, session: Session, record: CaseRecord, alerts: tuple[RaisedAlert, ...], context: CaseContext,
                 history: History, same_place_week: list[str]) -> None:
-        """Record an alert once per cluster when a `cluster.` rule fired; later cases join its case list."""
+        """Record an alert once per cluster for each rule that raised one; later cases join its case list."""
         now = dt.datetime.now(dt.UTC)
-        for rule in (r for r in decision.rules_fired if r.startswith(ALERT_RULE_PREFIX)):
-            reason = next((f.reason for f in decision.risk.flags if f.rule == rule), rule)
-            if rule.startswith(COPY_RULE_PREFIX) and record.copy_cluster:
+        for alert in alerts:
+            if alert.scope == "copies" and record.copy_cluster:
                 key, area = f"copies|{record.copy_cluster}", history.area_name or None
                 members = session.scalars(select(CaseRecord.case_id).where(
                     (CaseRecord.copy_cluster == record.copy_cluster) | (CaseRecord.case_id == record.copy_cluster))).all()
@@ -227,8 +226,8 @@ class CaseRepository:
                     AlertRecord.updated_at > now - dt.timedelta(days=30))).all()
                 existing = next((alert for alert in recent if set(alert.case_ids) & set(members)), None)
             if existing is None:
-                session.add(AlertRecord(key=key, kind=rule, created_at=now, updated_at=now, area=area,
-                                        category=context.category, reason=reason, case_ids=sorted(set(members))))
+                session.add(AlertRecord(key=key, kind=alert.rule, created_at=now, updated_at=now, area=area,
+                                        category=context.category, reason=alert.reason, case_ids=sorted(set(members))))
             else:
                 existing.case_ids = sorted(set(existing.case_ids) | set(members))
                 existing.updated_at = now
