@@ -1,6 +1,6 @@
 """Flag benchmark: precision and recall of each risk flag on labelled posts, notes and letters.
 
-`training/flag_benchmark/posts.jsonl` holds realistic message-board posts, 12345 hotline notes,
+`training/flag_benchmark/` holds, in two files written at different times, realistic message-board posts, 12345 hotline notes,
 letters and visit records, each labelled with the flags a petition-office clerk would give it:
 positives for every flag, and look-alike negatives that carry a flag's trigger words or numbers
 without carrying the flag (万家丽路 is a road, 「全体业主」 in one owner's complaint, 被打 is what
@@ -112,7 +112,8 @@ def show(report: dict, with_errors: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "training" / "flag_benchmark" / "posts.jsonl")
+    parser.add_argument("--data", type=Path, default=ROOT / "training" / "flag_benchmark",
+                        help="a .jsonl file of labelled posts, or a directory: one report per file")
     parser.add_argument("--rules", type=Path, default=ROOT / "rules")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--errors", action="store_true", help="list false positives and negatives with the reason")
@@ -126,14 +127,20 @@ def main() -> int:
         print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else
               f"{report['posts']} posts\n" + "\n".join(f"{k:<24} {v:6.1%}" for k, v in report["share_flagged"].items()))
         return 0
-    posts = load(args.data)
-    report = score(posts, predict(posts, args.rules, args.model))
-    if args.json:
+    files = sorted(args.data.glob("*.jsonl")) if args.data.is_dir() else [args.data]
+    reports = {}
+    for file in files:
+        posts = load(file)
+        reports[file.name] = score(posts, predict(posts, args.rules, args.model))
         if not args.errors:
-            report.pop("errors")
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+            reports[file.name].pop("errors")
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
     else:
-        show(report, args.errors)
+        for name, report in reports.items():
+            print(f"== {name}: ", end="")
+            show(report, args.errors)
+            print()
     return 0
 
 

@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from service.cli_rules import rules_app
+from service.cli_support import describe, fail
 from service.config import PROJECT_ROOT, Settings
 from service.errors import TriageError
 from service.textfiles import read_office_text
@@ -30,11 +31,6 @@ CHUNK = 256
 def _settings(data_dir: Path | None, database_url: str | None, model_dir: Path | None, rules_dir: Path | None) -> Settings:
     given = {"data_dir": data_dir, "database_url": database_url, "model_dir": model_dir, "rules_dir": rules_dir}
     return Settings(**{k: v for k, v in given.items() if v is not None})
-
-
-def _fail(exc: TriageError) -> None:
-    typer.echo(str(exc), err=True)
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -55,7 +51,7 @@ def serve(
 
     settings = _settings(data_dir, database_url, model_dir, rules_dir)
     if not settings.api_keys and not allow_open and not _loopback(host):
-        _fail(TriageError(f"refusing to serve every case to anyone on {host}: set TRIAGE_API_KEYS (see README, "
+        fail(TriageError(f"refusing to serve every case to anyone on {host}: set TRIAGE_API_KEYS (see README, "
                           "Roles), bind 127.0.0.1, or pass --allow-open if the network itself is closed"))
     uvicorn.run(create_app(settings), host=host, port=port)
 
@@ -86,11 +82,11 @@ def batch(
     try:
         pipeline = build_pipeline(_settings(data_dir, database_url, model_dir, rules_dir))
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     try:
         lines = read_office_text(input).splitlines()
     except (OSError, TriageError) as exc:
-        _fail(exc if isinstance(exc, TriageError) else TriageError(f"{input}: {exc.strerror}"))
+        fail(exc if isinstance(exc, TriageError) else TriageError(f"{input}: {exc.strerror}"))
     started, decided, bad = time.perf_counter(), 0, 0
     pending: list[tuple[int, TriageRequest]] = []
     with output.open("w", encoding="utf-8") as out, tqdm(
@@ -118,7 +114,7 @@ def batch(
             except ValidationError as exc:
                 bad += 1
                 progress.update(1)
-                tqdm.write(f"{input}:{number}: skipped: {_describe(exc)}", file=sys.stderr)
+                tqdm.write(f"{input}:{number}: skipped: {describe(exc)}", file=sys.stderr)
                 continue
             if len(pending) >= CHUNK:
                 flush()
@@ -126,30 +122,6 @@ def batch(
     elapsed = time.perf_counter() - started
     rate = decided / elapsed if elapsed else 0.0
     typer.echo(f"{decided} cases decided, {bad} lines skipped, {elapsed:.1f} s, {rate:.0f} cases/s → {output}")
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "line"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
-
-
-def read_requests(path: Path) -> list:
-    """Requests from a JSONL file; a bad line is an error naming file:line and the field."""
-    from service.api.schemas import TriageRequest
-
-    if not path.exists():
-        raise TriageError(f"{path}: no such file")
-    requests = []
-    for number, line in enumerate(read_office_text(path).splitlines(), start=1):
-        if line.strip():
-            try:
-                requests.append(TriageRequest.model_validate_json(line))
-            except ValidationError as exc:
-                raise TriageError(f"{path}:{number}: {_describe(exc)}") from exc
-    return requests
 
 
 @app.command()
@@ -168,12 +140,12 @@ def explain(
     try:
         request = TriageRequest(content=text, title=title, headcount=headcount, channel=channel)
     except ValidationError as exc:
-        typer.echo(f"invalid input: {_describe(exc)}", err=True)
+        typer.echo(f"invalid input: {describe(exc)}", err=True)
         raise typer.Exit(1) from exc
     try:
         pipeline = build_pipeline(_settings(None, None, model_dir, rules_dir), with_store=False)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     explanation = pipeline.explain(request)
     typer.echo(explanation.decision.model_dump_json(indent=2))
     seen = {k: v for k, v in explanation.facts.items() if v not in ("", 0, False, 0.0)}
@@ -246,7 +218,7 @@ def train(
         card = train_model(labelled(rows, source, columns), out, holdout=holdout_form or None, unlabeled=history,
                            flag_sentences=sentences)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     summary: dict[str, Any] = {k: card[k] for k in ("version", "trained_seconds", "evaluation", "self_training", "review")}
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
@@ -278,7 +250,7 @@ def evaluate(
         else:
             dataset = read_labelled(data, Columns(text_column, title_column, label_column, None), require_labels=1)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     result = report(classifier, dataset, score(classifier, dataset))
     if plot is not None:
         from training.plots import plot_evaluation

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from service.cli_support import fail, read_requests
 from service.config import Settings
 from service.errors import RulebookError, TriageError
 
@@ -20,11 +21,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output"
 
 def _directory(rules: Path | None) -> Path:
     return rules or Settings().rules_dir
-
-
-def _fail(exc: TriageError) -> None:
-    typer.echo(str(exc), err=True)
-    raise typer.Exit(1)
 
 
 def _runner(directory: Path):
@@ -53,7 +49,7 @@ def check(rules: RulesOption = None) -> None:
     except RulebookError as exc:
         problems += exc.problems
     if problems:
-        _fail(RulebookError(problems))
+        fail(RulebookError(problems))
     typer.echo(f"ok: {sum(1 for _ in book.rules())} rules in {len(book.stages)} stages, {len(tests)} rule tests, "
                f"version {book.version}")
     for warning in book.warnings(dt.date.today()):
@@ -70,7 +66,7 @@ def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option(
     try:
         report = run_tests(_runner(directory), directory)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render(verbose))
     if not report.ok:
         raise typer.Exit(1)
@@ -95,7 +91,6 @@ def backtest(
     as_json: JsonFlag = False,
 ) -> None:
     """Replay historical cases under the candidate rules next to the active ones; report what changes."""
-    from service.cli import read_requests
     from service.engine.durable_adapter import DurableEngine
     from service.pipeline.classifier import Classifier
     from service.rulebook.backtest import backtest as run_backtest
@@ -112,7 +107,7 @@ def backtest(
         runners = [RuleRunner(load_rulebook(d), engine) for d in (active or settings.rules_dir, rules)]
         report = run_backtest(requests, Classifier.load(settings.model_dir), *runners, sample_size=sample)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render())
 
 
@@ -137,7 +132,7 @@ def stats(
             by_version[version] += 1
             hits.update(fired)
     except TriageError as exc:
-        _fail(exc)
+        fail(exc)
     ids = [rule.id for rule in book.rules()]
     never = [rule for rule in ids if not hits[rule]]
     if as_json:

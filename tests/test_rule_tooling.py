@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -108,6 +109,13 @@ def test_a_failing_rule_test_is_reported_like_opa_test(rules_copy):
     assert result.exit_code == 1
     assert "FAIL: " in result.output and "wrong_test.yaml:2: 期望错误" in result.output
     assert "tier: expected 'province', got 'township'" in result.output
+
+
+def test_a_rules_directory_without_tests_fails_rather_than_passing_nothing(rules_copy):
+    shutil.rmtree(rules_copy / "tests")
+    (rules_copy / "tests").mkdir()
+    result = cli.invoke(app, ["rules", "test", "--rules", str(rules_copy)])
+    assert result.exit_code == 1 and "no rule tests" in result.output and "PASS: 0/0" in result.output
 
 
 # ---- hot reload ----------------------------------------------------------------------------------

@@ -97,6 +97,17 @@ def test_an_alert_scope_the_store_does_not_know_is_refused_at_its_line(rules_cop
         load_rulebook(rules_copy)
 
 
+def test_copies_in_traditional_characters_join_the_simplified_letter(pipeline):
+    """Copy detection reads the normalised text, as every other stage does (繁體 copies once formed their own cluster)."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(JOINT_LETTER)  # 尊敬的縣領導：我們是城關鎮幸福裏小區的業主…
+    for i, text in enumerate([JOINT_LETTER, traditional, JOINT_LETTER, traditional]):
+        pipeline.triage(TriageRequest(case_id=f"script-{i}", content=text, received_at=day(0, 8) + dt.timedelta(minutes=i),
+                                      petitioner={"id": f"signer-{i}"}))
+    assert {pipeline.store.record(f"script-{i}").copy_cluster for i in range(4)} == {"script-0"}
+
+
 def test_a_single_villager_three_times_is_not_a_cluster(pipeline):
     for i in range(3):
         decision = pipeline.triage(TriageRequest(case_id=f"same-{i}", content=f"钟郢村村民第{i + 1}次反映征地补偿款没发。",

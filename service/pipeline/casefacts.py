@@ -14,14 +14,14 @@ from service.pipeline.classifier import Prediction
 from service.pipeline.facts import Scalar, intake_facts, merge_facts
 from service.pipeline.flag_context import FlagContext
 from service.pipeline.history import History
-from service.pipeline.normalize import normalize_text
+from service.pipeline.normalize import joined_text, normalize_text
 from service.rulebook.model import Rulebook
 from service.rulebook.runner import RuleOutcome, RuleRunner
 
 
 def case_text(request: TriageRequest) -> str:
     """Title and body, normalised: the text signals and text tests read."""
-    return normalize_text(f"{request.title or ''}\n{request.content}")
+    return joined_text(request.title, request.content)
 
 
 def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Prediction,

@@ -33,6 +33,11 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", simplified).strip()
 
 
+def joined_text(title: str | None, content: str) -> str:
+    """A case's subject line and body as one normalised text: what signals, areas and copy detection read."""
+    return normalize_text(f"{title or ''}\n{content}")
+
+
 def han_count(text: str) -> int:
     """Number of Han (CJK unified) characters."""
     return len(_HAN.findall(text))

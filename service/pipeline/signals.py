@@ -104,8 +104,9 @@ class TargetLevels:
         self._signals = []
         for level, words in spec["levels"].items():
             patterns = []
-            if words.get("places"):
-                patterns.append(f"(?:{_alternation(spec['verbs'])})(?:了|过)?(?:一趟|趟)?(?:{_alternation(words['places'])})")
+            places = ([_alternation(words["places"])] if words.get("places") else []) + words.get("place_patterns", [])
+            if places:
+                patterns.append(f"(?:{_alternation(spec['verbs'])})(?:了|过)?(?:一趟|趟)?(?:{'|'.join(places)})")
             if words.get("words"):
                 patterns.append(_alternation(words["words"]))
             self._signals.append((level, Signal(level, {"patterns": patterns}, negation, spec.get("exclude_after", []))))

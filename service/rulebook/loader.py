@@ -445,6 +445,9 @@ def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
                      pattern if isinstance(pattern, str) else pattern["pattern"], problems)
     for index, pattern in enumerate(source.data["repeat"]["patterns"]):
         _compile(source, ("repeat", "patterns", index), pattern, problems)
+    for level, body in source.data["targets"]["levels"].items():
+        for index, pattern in enumerate(body.get("place_patterns", [])):
+            _compile(source, ("targets", "levels", level, "place_patterns", index), pattern, problems)
     kinds = source.data["request_kinds"]
     for kind, body in kinds["kinds"].items():
         for index, pattern in enumerate(body.get("patterns", [])):

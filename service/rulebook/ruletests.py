@@ -67,7 +67,8 @@ class TestReport:
 
     @property
     def ok(self) -> bool:
-        return self.passed == len(self.results)
+        """All passed, and there was something to pass: zero tests check nothing."""
+        return bool(self.results) and self.passed == len(self.results)
 
     def never_fired(self) -> list[str]:
         fired = {rule for result in self.results for rule in result.fired}
@@ -75,6 +76,7 @@ class TestReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": self.ok,
             "passed": self.passed,
             "failed": len(self.results) - self.passed,
             "results": [{"name": r.test.name, "where": r.test.where, "passed": r.passed, "failures": list(r.failures)}
@@ -92,6 +94,8 @@ class TestReport:
             lines += [f"    {failure}" for failure in result.failures]
         never = self.never_fired()
         lines.append("-" * 60)
+        if not self.results:
+            lines.append("FAIL: no rule tests (tests/*_test.yaml in the rules directory): nothing was checked")
         lines.append(f"PASS: {self.passed}/{len(self.results)}")
         lines.append(f"coverage: {len(self.rule_ids) - len(never)}/{len(self.rule_ids)} rules fired in some test")
         if never:

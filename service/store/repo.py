@@ -26,6 +26,7 @@ from service.api.schemas import TriageRequest, TriageResponse
 from service.pipeline.area import Area
 from service.pipeline.history import History
 from service.pipeline.nearcopy import COPY_JACCARD, bands, jaccard, shingles
+from service.pipeline.normalize import joined_text
 from service.rulebook.runner import RaisedAlert
 from service.errors import TriageError
 from service.privacy import keyed_hash, mask_id_number, mask_identifier, mask_phone
@@ -112,7 +113,7 @@ class CaseRepository:
         """
         request = context.request
         petitioner = self.petitioner_key(request)
-        grams = shingles(f"{request.title or ''}{request.content}")
+        grams = shingles(joined_text(request.title, request.content))  # 拖欠薪資 and 拖欠薪资 are one letter
         case_bands = sorted(set(bands(grams)))
         with _available(), self._writes() as session:
             try:
@@ -161,7 +162,7 @@ class CaseRepository:
         candidates = session.scalars(select(CopyBand.case_id).where(CopyBand.band.in_(case_bands)).distinct()).all()
         best: tuple[float, dt.datetime, CaseRecord] | None = None
         for record in session.scalars(select(CaseRecord).where(CaseRecord.case_id.in_(candidates))):
-            similarity = jaccard(grams, shingles(f"{record.title or ''}{record.content}"))
+            similarity = jaccard(grams, shingles(joined_text(record.title, record.content)))
             if similarity >= COPY_JACCARD and (best is None or (similarity, -record.received_at.timestamp()) > best[:2]):
                 best = (similarity, -record.received_at.timestamp(), record)
         if best is None:
