@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.errors import ModelError
-from service.pipeline.flag_context import MAX_SCORED_HITS, MAX_SIDE, FlagContext, sentence_around, surest
+from service.pipeline.flag_context import MAX_SCORED_HITS, MAX_SIDE, FlagContext, scored_hits, sentence_around, surest
 from service.pipeline.normalize import normalize_text
 from service.pipeline.signals import Evidence
 from training.flag_context import read_sentences
@@ -54,21 +54,34 @@ class Scores(FlagContext):
 def test_of_several_hits_the_surest_is_the_evidence():
     text = "物业公司擅自出租公共车位，损害全体业主利益的事情已经持续了好几年。这一次我们全体业主联名，要求公开收益账目。"
     hits = [Evidence("全体业主", text.index("全体业主")), Evidence("全体业主", text.rindex("全体业主"))]
-    evidence, sure = surest(text, hits, "collective", Scores({"损害": 0.1, "联名": 0.9}), lambda e: -e.start)
+    scores = scored_hits(text, {"group": ("collective", hits)}, Scores({"损害": 0.1, "联名": 0.9}))["group"]
+    evidence, sure = surest(hits, scores, lambda e: -e.start)
     assert evidence.start == text.rindex("全体业主") and sure == 0.9
 
 
 def test_without_a_classifier_the_first_hit_counts_fully():
     hits = [Evidence("联名", 3), Evidence("联名", 10)]
-    assert surest("x" * 20, hits, "collective", None, lambda e: -e.start) == (hits[0], 1.0)
+    assert scored_hits("x" * 20, {"joint": ("collective", hits)}, None) == {"joint": None}
+    assert surest(hits, None, lambda e: -e.start) == (hits[0], 1.0)
 
 
 def test_a_text_of_thousands_of_hits_scores_a_bounded_number_of_them():
     text = "联名，" * 10_000
     context = Scores({"联名": 0.7})
     hits = [Evidence("联名", i * 3) for i in range(10_000)]
-    assert surest(text, hits, "collective", context, lambda e: -e.start)[1] == 0.7
-    assert context.calls == [MAX_SCORED_HITS]
+    scores = scored_hits(text, {"joint": ("collective", hits), "group": ("collective", hits)}, context)
+    assert surest(hits, scores["joint"], lambda e: -e.start)[1] == 0.7
+    assert context.calls == [2 * MAX_SCORED_HITS]  # one call for the flag, whatever the number of its signals
+
+
+def test_a_signal_may_not_take_the_name_of_the_lexicon_s_own_facts(rules_copy):
+    from service.errors import RulebookError
+    from service.rulebook.loader import load_rulebook
+
+    lexicon = rules_copy / "lexicons" / "signals.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("\n  group:\n", "\n  repeat:\n", 1), encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"signals\.yaml:\d+:\d+: .*signal name 'repeat' is taken"):
+        load_rulebook(rules_copy)
 
 
 def test_lexicon_facts_carry_the_context_beside_the_evidence(rulebook):

@@ -166,7 +166,7 @@ def test_failing_rule_tests_block_a_reload(served):
 def test_a_candidate_that_crashes_or_hangs_the_engine_is_rejected(served, monkeypatch, child, expected):
     client, _ = served
     monkeypatch.setattr(isolated, "CHILD_COMMAND", child)
-    monkeypatch.setattr(isolated, "DEFAULT_TIMEOUT", 2.0)
+    # The timeout is passed, not patched: pretest's default is bound when it is defined.
     monkeypatch.setattr(client.app.state.pipeline.rules, "_pretest", lambda d: isolated.pretest(d, timeout=2.0))
     before = client.get("/v1/rules").json()["version"]
     answer = client.post("/v1/rules/reload")

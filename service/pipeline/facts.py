@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
-from service.pipeline.flag_context import FlagContext, surest
+from service.pipeline.flag_context import FlagContext, scored_hits, surest
 from service.pipeline.history import History
 from service.pipeline.request_kind import RequestKinds
 from service.pipeline.signals import (
@@ -106,13 +106,17 @@ class Lexicon:
         without a classifier, the first hit (the highest level, the largest count).
         """
         facts: dict[str, Scalar] = {"text_length": len(text)}
+        readers = {name: (signal.context, signal.find_all(text)) for name, signal in self.signals.items()}
+        readers["target"] = (self.targets.context, self.targets.find_all(text))
+        readers["repeat"] = (self.repeat.context, self.repeat.find_all(text))
+        scores = scored_hits(text, readers, context)
         for name, signal in self.signals.items():
-            found = surest(text, signal.find_all(text), signal.context, context, lambda e: -e.start)
+            found = surest(readers[name][1], scores[name], lambda e: -e.start)
             facts[f"{name}_signal"] = found is not None
             facts[f"{name}_evidence"] = found[0].words if found else ""
             if signal.context:
                 facts[f"{name}_context"] = found[1] if found else 0.0
-        target = surest(text, self.targets.find_all(text), self.targets.context, context, self.targets.rank)
+        target = surest(readers["target"][1], scores["target"], self.targets.rank)
         if target:
             evidence, sure = target
             facts.update(target_level=str(evidence.value), target_rank=self.targets.rank(evidence),
@@ -123,7 +127,7 @@ class Lexicon:
         amount = self.amount.largest(text)
         if amount:
             facts.update(amount_yuan=int(amount.value), amount_evidence=amount.words)
-        repeat = surest(text, self.repeat.find_all(text), self.repeat.context, context, lambda e: e.value)
+        repeat = surest(readers["repeat"][1], scores["repeat"], lambda e: e.value)
         if repeat:
             evidence, sure = repeat
             facts.update(repeat_count=int(evidence.value), repeat_evidence=evidence.words,

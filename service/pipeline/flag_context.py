@@ -51,18 +51,39 @@ class FlagContext:
         return [float(p) for p in model.predict_proba(sentences)[:, 1]]
 
 
-def surest(text: str, hits: list, flag: str | None, context: FlagContext | None,
-           preference: Callable[[Any], Any]) -> tuple[Any, float] | None:
+def scored_hits(text: str, readers: Mapping[str, tuple[str | None, list]],
+                context: FlagContext | None) -> dict[str, list[float] | None]:
+    """Each reader's hits (its first MAX_SCORED_HITS) scored by its flag's classifier: one call per flag and case.
+
+    `readers`: name → (flag, hits). A reader without a flag or classifier gets None.
+    """
+    scores: dict[str, list[float] | None] = dict.fromkeys(readers)
+    by_flag: dict[str, list[str]] = {}
+    for name, (flag, hits) in readers.items():
+        if context and flag and hits:
+            by_flag.setdefault(flag, []).append(name)
+    for flag, names in by_flag.items():
+        sentences = [sentence_around(text, h.start, h.end) for name in names for h in readers[name][1][:MAX_SCORED_HITS]]
+        found = context.scores(flag, sentences)
+        if found is None:
+            continue
+        offset = 0
+        for name in names:
+            count = min(len(readers[name][1]), MAX_SCORED_HITS)
+            scores[name], offset = found[offset:offset + count], offset + count
+    return scores
+
+
+def surest(hits: list, scores: list[float] | None, preference: Callable[[Any], Any]) -> tuple[Any, float] | None:
     """The hit whose sentence most surely means the flag, with that probability.
 
-    Among hits equally sure to one decimal, and without a classifier for the flag (the score is
-    then 1.0: the lexicon alone decides), the one `preference` ranks highest.
+    Among hits equally sure to one decimal, and without scores (no classifier for the flag: the
+    score is then 1.0 and the lexicon alone decides), the one `preference` ranks highest.
     """
     if not hits:
         return None
-    scored = hits[:MAX_SCORED_HITS]
-    scores = context.scores(flag, [sentence_around(text, h.start, h.end) for h in scored]) if context and flag else None
     if scores is None:
         return max(hits, key=preference), 1.0
+    scored = hits[:len(scores)]
     best = max(range(len(scored)), key=lambda i: (round(scores[i], 1), preference(scored[i])))
     return scored[best], round(scores[best], 4)

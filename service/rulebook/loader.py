@@ -306,6 +306,7 @@ def load_rulebook(directory: Path) -> Rulebook:
     lexicon = Lexicon(lexicon_src.data)
     flags = spec["flags"]
     _check_context_flags(lexicon_src, flags, problems)
+    _check_signal_names(lexicon_src, problems)
     stage_sources = [(name, _checked(directory / f"{name}.yaml", "ruleset", problems)) for name in spec["stages"]]
     if problems:
         raise RulebookError(problems)
@@ -455,6 +456,16 @@ def _check_patterns(source: SourceFile, problems: list[Problem]) -> None:
     if kinds["default"] not in kinds["kinds"]:
         problems.append(source.problem(("request_kinds", "default"),
                                        f"default {kinds['default']!r} is not one of the kinds ({', '.join(kinds['kinds'])})"))
+
+
+RESERVED_SIGNAL_NAMES = ("target", "repeat", "headcount", "amount", "request_kind")  # their facts exist already
+
+
+def _check_signal_names(source: SourceFile, problems: list[Problem]) -> None:
+    for name in source.data.get("signals", {}):
+        if name in RESERVED_SIGNAL_NAMES:
+            problems.append(source.problem(("signals", name), f"signal name {name!r} is taken by the lexicon's own "
+                                           f"{name}_… facts; choose another"))
 
 
 def _check_context_flags(source: SourceFile, flags, problems: list[Problem]) -> None:
