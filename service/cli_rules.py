@@ -58,13 +58,17 @@ def check(rules: RulesOption = None) -> None:
 
 @rules_app.command("test")
 def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing tests too")] = False,
-               as_json: JsonFlag = False) -> None:
+               as_json: JsonFlag = False,
+               model: Annotated[Path | None, typer.Option(help="Read the <signal>_context facts with this model's flag "
+                                                               "classifiers, as the service does (default: 1.0, the lexicon alone)")] = None) -> None:
     """Run the rule tests (<rules>/tests/*_test.yaml); PASS/FAIL per test, coverage of rules; exit 1 on failure."""
+    from service.pipeline.classifier import Classifier
     from service.rulebook.ruletests import run_tests
 
     directory = _directory(rules)
     try:
-        report = run_tests(_runner(directory), directory)
+        context = Classifier.load(model).flag_context if model else None
+        report = run_tests(_runner(directory), directory, context)
     except TriageError as exc:
         fail(exc)
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render(verbose))

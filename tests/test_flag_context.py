@@ -1,7 +1,7 @@
 """Flag context: the sentence around a lexicon hit decides whether the hit means its flag.
 
 The lexicon finds the words; a sentence classifier per flag (fitted by `triage train` on
-training/flag_sentences/) gives `<signal>_context`, and the rules flag only at 0.5 or more.
+training/flag_sentences/) gives `<signal>_context`, and the rules flag only at 0.4 or more.
 """
 
 from __future__ import annotations

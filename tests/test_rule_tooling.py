@@ -111,6 +111,19 @@ def test_a_failing_rule_test_is_reported_like_opa_test(rules_copy):
     assert "tier: expected 'province', got 'township'" in result.output
 
 
+def test_rule_tests_can_read_the_flag_context_with_the_served_model(rules_copy):
+    """Without a model the lexicon alone decides (context 1.0); --model reads it as the service does."""
+    (rules_copy / "tests" / "lookalike_test.yaml").write_text(
+        "cases:\n  - name: 跳楼价是促销用语\n    content: 商场门口挂着跳楼价大甩卖的横幅，结果买回来的电视机是翻新机，要求商家退货。\n"
+        "    category: 商贸旅游\n    expect: {no_flags: [extreme]}\n", encoding="utf-8")
+    lexicon_only = cli.invoke(app, ["rules", "test", "--rules", str(rules_copy)])
+    assert lexicon_only.exit_code == 1 and "lookalike_test.yaml:2: 跳楼价是促销用语" in lexicon_only.output
+    with_model = cli.invoke(app, ["rules", "test", "--rules", str(rules_copy), "--model", str(PROJECT_ROOT / "models" / "default"),
+                                  "--json"])
+    report = json.loads(with_model.stdout)
+    assert next(r for r in report["results"] if r["name"] == "跳楼价是促销用语")["passed"]
+
+
 def test_a_rules_directory_without_tests_fails_rather_than_passing_nothing(rules_copy):
     shutil.rmtree(rules_copy / "tests")
     (rules_copy / "tests").mkdir()

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.errors import Problem, RulebookError
 from service.pipeline.casefacts import decide_rules
+from service.pipeline.flag_context import FlagContext
 from service.pipeline.classifier import Prediction
 from service.rulebook.runner import RuleOutcome, RuleRunner
 from service.rulebook.taxonomy import Taxonomy, TaxonomyError
@@ -156,9 +157,9 @@ def _first(exc: Exception) -> str:
     return str(exc)
 
 
-def run_test(runner: RuleRunner, test: RuleTest) -> TestResult:
+def run_test(runner: RuleRunner, test: RuleTest, context: FlagContext | None = None) -> TestResult:
     outcome = decide_rules(runner, test.request, test.prediction, test.request.received_at or DEFAULT_RECEIVED,
-                           overrides=test.facts)
+                           overrides=test.facts, context=context)
     return TestResult(test, tuple(_compare(test.expect, outcome)), outcome.rules_fired)
 
 
@@ -186,6 +187,7 @@ def _compare(expect: dict[str, Any], outcome: RuleOutcome) -> list[str]:
     return failures
 
 
-def run_tests(runner: RuleRunner, directory: Path) -> TestReport:
+def run_tests(runner: RuleRunner, directory: Path, context: FlagContext | None = None) -> TestReport:
+    """Every rule test; with `context` (a model's flag classifiers) the `<signal>_context` facts are the model's."""
     tests = load_tests(directory, runner.rulebook.taxonomy)
-    return TestReport([run_test(runner, test) for test in tests], tuple(rule.id for rule in runner.rulebook.rules()))
+    return TestReport([run_test(runner, test, context) for test in tests], tuple(rule.id for rule in runner.rulebook.rules()))
