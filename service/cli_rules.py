@@ -103,13 +103,14 @@ def backtest(
 
     settings = Settings(**({"model_dir": model_dir} if model_dir else {}))
     try:
-        if cases == "store":
-            requests = _store(data_dir, database_url).replayable(limit)
+        if cases == "store":  # each case with its history as it stood when it was decided
+            replay = _store(data_dir, database_url).replayable(limit)
+            requests, histories = [request for request, _ in replay], [history for _, history in replay]
         else:
-            requests = read_requests(Path(cases))[:limit]
+            requests, histories = read_requests(Path(cases))[:limit], None
         engine = DurableEngine()
         runners = [RuleRunner(load_rulebook(d), engine) for d in (active or settings.rules_dir, rules)]
-        report = run_backtest(requests, Classifier.load(settings.model_dir), *runners, sample_size=sample)
+        report = run_backtest(requests, Classifier.load(settings.model_dir), *runners, sample_size=sample, histories=histories)
     except TriageError as exc:
         fail(exc)
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.render())

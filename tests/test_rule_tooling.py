@@ -239,6 +239,27 @@ def test_a_hundred_reloads_keep_only_the_active_rules_and_memory_flat(rules_copy
 
 # ---- the analyst's round trip --------------------------------------------------------------------
 
+def test_a_store_backtest_replays_each_case_with_its_history_as_it_stood(tmp_path, rules_copy):
+    """A change to a history threshold once showed 0 changed cases: the replay had no history."""
+    from service.api.schemas import TriageRequest
+    from service.runtime import build_pipeline
+
+    pipeline = build_pipeline(Settings(data_dir=tmp_path / "data", model_dir=MODEL, rules_dir=RULES))
+    for i, text in enumerate(["我家的征地补偿款到现在还没有拿到。", "征地补偿款的事还是没有结果，村里说镇上没拨款。"]):
+        pipeline.triage(TriageRequest(case_id=f"again-{i}", content=text, petitioner={"id": "villager-7"},
+                                      received_at=f"2026-06-0{i + 1}T10:00:00+08:00"))
+    risk = rules_copy / "risk.yaml"
+    risk.write_text(risk.read_text(encoding="utf-8").replace("when: petitioner_same_category_365d >= 2",
+                                                             "when: petitioner_same_category_365d >= 1"), encoding="utf-8")
+    result = cli.invoke(app, ["rules", "backtest", "--cases", "store", "--rules", str(rules_copy), "--active", str(RULES),
+                              "--model-dir", str(MODEL), "--data-dir", str(tmp_path / "data"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["cases"] == 2 and report["cases_without_history"] == 0
+    assert report["changed_cases"] == 1 and report["flags_added"] == {"repeat": 1}
+    assert [s["case_id"] for s in report["samples"]] == ["again-1"]
+
+
 def test_analyst_round_trip_without_restarting_the_service(served, tmp_path):
     client, rules = served
     corpus = [json.loads(line) for path in sorted((PROJECT_ROOT / "training" / "corpus").glob("*.jsonl"))

@@ -185,11 +185,12 @@ def test_upgrading_the_schema_keeps_every_stored_case(database_url):
     upgrade(engine)
     with engine.connect() as connection:
         row = connection.execute(sqlalchemy.text(
-            "SELECT content, level, flags, copy_cluster, request_hash FROM cases")).one()
+            "SELECT content, level, flags, copy_cluster, request_hash, history FROM cases")).one()
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     # 0003 redacts what 0001 stored raw, after fingerprinting it: a retry of the old request is still a retry.
-    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0004"
+    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0005"
+    assert row.history is None  # decided before histories were kept: a backtest replays it as a first case
     assert row.request_hash == request_fingerprint(content="旧案件内容，联系电话13812345678", title=None, channel=None,
                                                    region=None, intake=None, petitioner_key=None)
 

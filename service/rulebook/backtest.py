@@ -1,7 +1,8 @@
 """Replay cases under a candidate rule set next to the active one and report what changes.
 
-The classifier runs once per case; both rule sets see the same classification,
-so every difference is the rules' doing. Samples are redacted: a backtest
+The classifier runs once per case; both rule sets see the same classification and,
+for stored cases, the history facts each case was decided with, so every difference
+is the rules' doing (a changed history threshold shows in the cases it changes). Samples are redacted: a backtest
 report may be pasted into a ticket.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from service.api.schemas import SHANGHAI, TriageRequest
 from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Classifier
+from service.pipeline.history import History
 from service.privacy import redact
 from service.rulebook.runner import RuleOutcome, RuleRunner
 
@@ -33,12 +35,14 @@ class BacktestReport:
     hits_candidate: Counter = field(default_factory=Counter)
     samples: list[dict[str, Any]] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    without_history: int = 0  # stored before the store kept history facts: replayed as first cases
 
     def to_json(self) -> dict[str, Any]:
         return {
             "versions": self.versions,
             "cases": self.cases,
             "changed_cases": self.changed_cases,
+            "cases_without_history": self.without_history,
             "changed": {name: self.changed[name] for name in COMPARED},
             "flags_added": dict(self.flags_added),
             "flags_removed": dict(self.flags_removed),
@@ -51,6 +55,8 @@ class BacktestReport:
         lines = [f"active {self.versions['active']} → candidate {self.versions['candidate']}: "
                  f"{self.changed_cases} of {self.cases} cases change"]
         lines += [f"  {name:<12} {self.changed[name]:>6} cases" for name in COMPARED]
+        if self.without_history:
+            lines.append(f"  ({self.without_history} stored cases had no recorded history and were replayed as first cases)")
         for code in sorted(self.flags_added.keys() | self.flags_removed.keys()):
             lines.append(f"  flag {code:<16} +{self.flags_added[code]} -{self.flags_removed[code]}")
         lines.append("")
@@ -73,13 +79,16 @@ def _view(outcome: RuleOutcome) -> dict[str, Any]:
 
 
 def backtest(requests: list[TriageRequest], classifier: Classifier, active: RuleRunner, candidate: RuleRunner,
-             *, sample_size: int = 10) -> BacktestReport:
+             *, sample_size: int = 10, histories: list[History | None] | None = None) -> BacktestReport:
+    """`histories`: per request, the history facts it was decided with (stored cases); None: first cases."""
     report = BacktestReport(versions={"active": active.rulebook.version, "candidate": candidate.rulebook.version})
     predictions = classifier.predict([r.title or "" for r in requests], [r.content for r in requests])
     now = dt.datetime.now(SHANGHAI)
-    for number, (request, prediction) in enumerate(zip(requests, predictions), start=1):
+    for number, (request, prediction, history) in enumerate(zip(requests, predictions, histories or [None] * len(requests)),
+                                                            start=1):
         received_at = request.received_at or now
-        outcomes = [decide_rules(runner, request, prediction, received_at, context=classifier.flag_context)
+        report.without_history += histories is not None and history is None
+        outcomes = [decide_rules(runner, request, prediction, received_at, history or History(), context=classifier.flag_context)
                     for runner in (active, candidate)]
         before, after = (_view(o) for o in outcomes)
         report.cases += 1

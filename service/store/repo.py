@@ -124,7 +124,7 @@ class CaseRepository:
                     root, copies = self._copy_cluster(session, case_bands, grams, petitioner)
                     history, same_place_week = self._history(session, context, petitioner, copies)
                     decision, alerts = decide(history)
-                    record = self._record(request, decision, context, petitioner, root)
+                    record = self._record(request, decision, context, petitioner, root, history)
                     session.add(record)
                     session.flush()
                     session.add_all(CopyBand(band=band, case_id=decision.case_id) for band in case_bands)
@@ -249,7 +249,7 @@ class CaseRepository:
         return place
 
     def _record(self, request: TriageRequest, decision: TriageResponse, context: CaseContext, petitioner: str | None,
-                root: str | None) -> CaseRecord:
+                root: str | None, history: History) -> CaseRecord:
         codes = [flag.code for flag in decision.risk.flags]
         area = context.area
         return CaseRecord(
@@ -274,6 +274,7 @@ class CaseRepository:
             model_version=decision.versions.model,
             rules_version=decision.versions.rules,
             decision=decision.model_dump(mode="json"),
+            history=history.facts(),
         )
 
     def add_feedback(self, case_id: str, by: str, **corrections) -> FeedbackRecord | None:
@@ -333,17 +334,18 @@ class CaseRepository:
         newest = {case.case_id: (case, feedback) for case, feedback in rows}
         return list(newest.values())
 
-    def replayable(self, limit: int | None = None) -> list[TriageRequest]:
-        """Stored cases as requests again (newest first), for backtesting rules; identities are not replayed."""
+    def replayable(self, limit: int | None = None) -> list[tuple[TriageRequest, History | None]]:
+        """Stored cases as requests again (newest first), each with the history it was decided with, for
+        backtesting rules; identities are not replayed. Cases stored before migration 0005 have no history (None)."""
         query = select(CaseRecord).order_by(CaseRecord.received_at.desc()).limit(limit)
         with _available(), self._reads() as session, session.begin():
             return [
-                TriageRequest(
+                (TriageRequest(
                     case_id=r.case_id, content=r.content, title=r.title, channel=r.channel, received_at=r.received_at,
                     region=r.region, headcount=(r.intake or {}).get("headcount"),
                     visited_level=(r.intake or {}).get("visited_level"),
                     petitioner={"age": r.intake["age"]} if (r.intake or {}).get("age") else None,
-                )
+                ), History(**r.history) if r.history else None)
                 for r in session.scalars(query)
             ]
 

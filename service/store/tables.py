@@ -74,6 +74,7 @@ class CaseRecord(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(64))
     decision: Mapped[dict] = mapped_column(JSON)
+    history: Mapped[dict | None] = mapped_column(JSON)  # the history facts it was decided with (None before 0005)
 
     __table_args__ = (
         Index("ix_cases_category_received", "category", "received_at"),
