@@ -190,5 +190,5 @@ def test_patterns_outside_linear_time_regex_syntax_are_located_errors(rules_copy
 def test_a_lexicon_pattern_guard_replaces_lookbehind(rulebook):
     """非法集资 is what many petitions are about; 集资上访 is how one is organised."""
     organized = rulebook.lexicon.signals["organized"]
-    assert organized.find("村民们决定集资上访") is not None
-    assert organized.find("受害人反映那笔非法集资去向不明") is None
+    assert organized.find_all("村民们决定集资上访")
+    assert organized.find_all("受害人反映那笔非法集资去向不明") == []

@@ -87,6 +87,20 @@ def test_an_alert_comes_from_the_rule_action_not_its_name(database_url, tmp_path
     assert [(a.kind, a.case_ids) for a in alerts] == [("watch.same_village", ["renamed-0", "renamed-1", "renamed-2"])]
 
 
+def test_a_rule_with_a_long_id_records_its_alert(database_url, tmp_path, rules_copy):
+    """Any rule may raise an alert now; its id (up to 64 characters, the rule schema's limit) is the alert's kind."""
+    long_id = "watch.three_petitioners_of_one_village_in_a_week_x"
+    risk = rules_copy / "risk.yaml"
+    risk.write_text(risk.read_text(encoding="utf-8").replace("id: cluster.emerging_collective", f"id: {long_id}"),
+                    encoding="utf-8")
+    pipeline = build_pipeline(Settings(data_dir=tmp_path / "data", database_url=database_url, model_dir=MODEL,
+                                       rules_dir=rules_copy))
+    for i in range(3):
+        pipeline.triage(TriageRequest(case_id=f"long-{i}", content="钟郢村村民反映：修路占了承包地，征地补偿款一直没发。",
+                                      received_at=day(i), petitioner={"id": f"villager-{i}"}))
+    assert [a.kind for a in pipeline.store.alerts()] == [long_id]
+
+
 def test_an_alert_scope_the_store_does_not_know_is_refused_at_its_line(rules_copy):
     from service.errors import RulebookError
     from service.rulebook.loader import load_rulebook
@@ -189,7 +203,7 @@ def test_upgrading_the_schema_keeps_every_stored_case(database_url):
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     # 0003 redacts what 0001 stored raw, after fingerprinting it: a retry of the old request is still a retry.
-    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0005"
+    assert tuple(row)[:4] == ("旧案件内容，联系电话138****5678", "red", ",collective,", None) and revision == "0006"
     assert row.history is None  # decided before histories were kept: a backtest replays it as a first case
     assert row.request_hash == request_fingerprint(content="旧案件内容，联系电话13812345678", title=None, channel=None,
                                                    region=None, intake=None, petitioner_key=None)

@@ -91,10 +91,6 @@ class Signal:
                 found.append(Evidence(match.group(0), start, match.groupdict().get("n")))
         return sorted(found, key=lambda evidence: evidence.start)
 
-    def find(self, text: str) -> Evidence | None:
-        found = self.find_all(text)
-        return found[0] if found else None
-
 
 class TargetLevels:
     """Where the petitioner says they will take the matter: 去北京 → national."""
