@@ -84,6 +84,17 @@ def test_a_signal_may_not_take_the_name_of_the_lexicon_s_own_facts(rules_copy):
         load_rulebook(rules_copy)
 
 
+def test_a_context_must_name_a_flag_of_the_rulebook(rules_copy):
+    from service.errors import RulebookError
+    from service.rulebook.loader import load_rulebook
+
+    lexicon = rules_copy / "lexicons" / "signals.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("context: organized", "context: organised"),
+                       encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"signals\.yaml:\d+:\d+: .*context 'organised' is not a flag of rulebook\.yaml"):
+        load_rulebook(rules_copy)
+
+
 def test_lexicon_facts_carry_the_context_beside_the_evidence(rulebook):
     text = normalize_text("我是业主，小区全体业主的公共收益被物业公司挪用了好几年。后来我们全体业主联名写信给街道办。")
     facts = rulebook.lexicon.text_facts(text, Scores({"联名": 0.8, "挪用": 0.2}))
