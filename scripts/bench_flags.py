@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.api.schemas import SHANGHAI, TriageRequest  # noqa: E402
+from service.domain import SHANGHAI, Case  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.runtime import build_pipeline  # noqa: E402
 
@@ -55,7 +55,7 @@ def predict(posts: list[dict], rules: Path, model: Path) -> list[dict[str, str]]
         pipeline = build_pipeline(Settings(data_dir=Path(data_dir), model_dir=model, rules_dir=rules), with_store=False)
         out = []
         for post in posts:
-            request = TriageRequest(content=post["content"], title=post.get("title") or None,
+            request = Case(content=post["content"], title=post.get("title") or None,
                                     channel=CHANNEL.get(post.get("form")), received_at=RECEIVED)
             flags = pipeline.explain(request).decision.risk.flags
             out.append({f.code: f"{f.rule}: {f.reason}" for f in flags if f.code in FLAGS})

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.api.schemas import TriageRequest
+from service.domain import Case
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.casefacts import read_case
 from service.pipeline.classifier import Prediction
@@ -24,7 +24,7 @@ from service.rulebook.active import ActiveRules
 from service.rulebook.ruletests import DEFAULT_RECEIVED
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUEST = TriageRequest(content="我们村二十多人的征地补偿款拖了三年，再不解决就一起去北京上访。", received_at=DEFAULT_RECEIVED)
+REQUEST = Case(content="我们村二十多人的征地补偿款拖了三年，再不解决就一起去北京上访。", received_at=DEFAULT_RECEIVED)
 PREDICTION = Prediction("国土资源", "征地补偿", 0.9, (), False, None)
 
 

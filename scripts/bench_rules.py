@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.api.schemas import TriageRequest
+from service.domain import Case
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.casefacts import read_case
 from service.pipeline.classifier import Prediction
@@ -42,11 +42,11 @@ def generated_rules(count: int, categories: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cases(n: int) -> list[tuple[TriageRequest, Prediction]]:
+def cases(n: int) -> list[tuple[Case, Prediction]]:
     rows = [json.loads(line) for path in sorted((ROOT / "training" / "corpus").glob("*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     step = max(1, len(rows) // n)
-    return [(TriageRequest(content=r["text"], title=r["title"] or None, received_at=DEFAULT_RECEIVED),
+    return [(Case(content=r["text"], title=r["title"] or None, received_at=DEFAULT_RECEIVED),
              Prediction(r["label"], r["subcategory"], 0.9, (), False, None)) for r in rows[::step][:n]]
 
 

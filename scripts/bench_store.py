@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
 from service.config import Settings
 from service.pipeline.nearcopy import bands, shingles
 from service.runtime import build_pipeline
@@ -78,7 +78,7 @@ def main() -> None:
         timings = []
         for i in range(args.cases):
             row = rows[rng.randrange(len(rows))]
-            request = TriageRequest(case_id=f"new-{i}", content=row["text"] + f"（新{i}）", title=row["title"] or None,
+            request = Case(case_id=f"new-{i}", content=row["text"] + f"（新{i}）", title=row["title"] or None,
                                     petitioner={"id": f"p{rng.randrange(20000)}"},
                                     received_at=dt.datetime(2026, 11, 20, 9, tzinfo=SHANGHAI) + dt.timedelta(minutes=i))
             begun = time.perf_counter()

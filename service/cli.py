@@ -76,7 +76,7 @@ def batch(
     stored with another request, a failing store) are reported with their line number and skipped."""
     from tqdm import tqdm
 
-    from service.api.schemas import TriageRequest
+    from service.domain import Case
     from service.runtime import build_pipeline
 
     try:
@@ -88,7 +88,7 @@ def batch(
     except (OSError, TriageError) as exc:
         fail(exc if isinstance(exc, TriageError) else TriageError(f"{input}: {exc.strerror}"))
     started, decided, bad = time.perf_counter(), 0, 0
-    pending: list[tuple[int, TriageRequest]] = []
+    pending: list[tuple[int, Case]] = []
     with output.open("w", encoding="utf-8") as out, tqdm(
         total=len(lines), unit="case", disable=not sys.stderr.isatty(), file=sys.stderr
     ) as progress:
@@ -110,7 +110,7 @@ def batch(
                 progress.update(1)
                 continue
             try:
-                pending.append((number, TriageRequest.model_validate_json(line)))
+                pending.append((number, Case.model_validate_json(line)))
             except ValidationError as exc:
                 bad += 1
                 progress.update(1)
@@ -134,11 +134,11 @@ def explain(
     rules_dir: RulesDir = None,
 ) -> None:
     """Print the decision for one text, with the facts the rules saw. Nothing is stored."""
-    from service.api.schemas import TriageRequest
+    from service.domain import Case
     from service.runtime import build_pipeline
 
     try:
-        request = TriageRequest(content=text, title=title, headcount=headcount, channel=channel)
+        request = Case(content=text, title=title, headcount=headcount, channel=channel)
     except ValidationError as exc:
         typer.echo(f"invalid input: {describe(exc)}", err=True)
         raise typer.Exit(1) from exc

@@ -97,6 +97,7 @@ def backtest(
     """Replay historical cases under the candidate rules next to the active ones; report what changes."""
     from service.engine.durable_adapter import DurableEngine
     from service.pipeline.classifier import Classifier
+    from service.pipeline.history import History
     from service.rulebook.backtest import backtest as run_backtest
     from service.rulebook.loader import load_rulebook
     from service.rulebook.runner import RuleRunner
@@ -105,7 +106,7 @@ def backtest(
     try:
         if cases == "store":  # each case with its history as it stood when it was decided
             replay = _store(data_dir, database_url).replayable(limit)
-            requests, histories = [request for request, _ in replay], [history for _, history in replay]
+            requests, histories = [case for case, _ in replay], [History(**facts) if facts else None for _, facts in replay]
         else:
             requests, histories = read_requests(Path(cases))[:limit], None
         engine = DurableEngine()

@@ -27,8 +27,9 @@ def describe(exc: ValidationError) -> str:
 
 
 def read_requests(path: Path) -> list:
-    """Requests from a JSONL file; a bad line is an error naming file:line and the field."""
-    from service.api.schemas import TriageRequest
+    """Cases from a JSONL file (one request per line, as the API takes them); a bad line is an error naming
+    file:line and the field."""
+    from service.domain import Case
 
     if not path.exists():
         raise TriageError(f"{path}: no such file")
@@ -36,7 +37,7 @@ def read_requests(path: Path) -> list:
     for number, line in enumerate(read_office_text(path).splitlines(), start=1):
         if line.strip():
             try:
-                requests.append(TriageRequest.model_validate_json(line))
+                requests.append(Case.model_validate_json(line))
             except ValidationError as exc:
                 raise TriageError(f"{path}:{number}: {describe(exc)}") from exc
     return requests

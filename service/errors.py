@@ -41,3 +41,11 @@ class EngineError(TriageError):
 
 class ModelError(TriageError):
     """A model artifact is missing, incompatible, or a training file is unusable."""
+
+
+class CaseConflict(TriageError):
+    """A case_id already stored with a different request: the new petition was not stored."""
+
+    def __init__(self, stored_hash: str, sent_hash: str):
+        self.stored_hash, self.sent_hash = stored_hash, sent_hash
+        super().__init__("this case_id is already stored with a different request; nothing was stored")

@@ -11,7 +11,8 @@ from service.pipeline.triage import TriagePipeline
 from service.privacy import load_key
 from service.rulebook.active import ActiveRules
 from service.rulebook.isolated import pretest
-from service.store.repo import CaseRepository, make_engine
+from service.store.engine import make_engine
+from service.store.repo import CaseRepository
 
 
 def build_pipeline(settings: Settings, *, with_store: bool = True) -> TriagePipeline:

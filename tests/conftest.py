@@ -14,7 +14,7 @@ import sqlalchemy.exc
 from fastapi.testclient import TestClient
 
 from service.api.main import create_app
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
 from service.config import PROJECT_ROOT, Settings
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.casefacts import decide_rules
@@ -45,7 +45,7 @@ def decide(runner):
 
     def run(text: str, category: str = "城乡建设", subcategory: str = "", *, received: dt.date | None = None,
             kind: str | None = None, **fields) -> RuleOutcome:
-        request = TriageRequest(
+        request = Case(
             content=text,
             channel=fields.get("channel"),
             headcount=fields.get("headcount"),

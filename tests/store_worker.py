@@ -3,10 +3,10 @@
 import json
 import sys
 
-from service.api.schemas import TriageRequest
+from service.domain import Case
 from service.config import Settings
 from service.runtime import build_pipeline
 
 pipeline = build_pipeline(Settings())
 for case in json.loads(sys.stdin.read()):
-    pipeline.triage(TriageRequest(**case))
+    pipeline.triage(Case(**case))

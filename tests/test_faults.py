@@ -97,6 +97,10 @@ def test_a_full_disk_answers_503_keeps_reads_and_recovers_without_restart(tmp_pa
         assert failed.status_code == 503 and int(failed.headers["Retry-After"]) > 0
         assert "nothing was stored" in failed.json()["detail"] and long_letter[:20] not in failed.text
         assert client.get("/v1/cases/ok-1").status_code == 200  # reads go on while writes fail
+        # A batch is committed whole: the short case that would fit fails with the long one, and is not stored.
+        batch = client.post("/v1/triage/batch", json=[{"case_id": "full-2", "content": LETTER},
+                                                       {"case_id": "full-3", "content": long_letter}]).json()
+        assert [e["code"] for e in batch["errors"]] == ["store_unavailable"] * 2 and batch["accepted"] == 0
         disk["full"] = False  # room again: the same process recovers
         assert client.post("/v1/triage", json={"case_id": "full-1", "content": long_letter}).status_code == 200
         assert client.get("/v1/cases", params={"limit": 10}).json()["total"] == 2

@@ -241,12 +241,12 @@ def test_a_hundred_reloads_keep_only_the_active_rules_and_memory_flat(rules_copy
 
 def test_a_store_backtest_replays_each_case_with_its_history_as_it_stood(tmp_path, rules_copy):
     """A change to a history threshold once showed 0 changed cases: the replay had no history."""
-    from service.api.schemas import TriageRequest
+    from service.domain import Case
     from service.runtime import build_pipeline
 
     pipeline = build_pipeline(Settings(data_dir=tmp_path / "data", model_dir=MODEL, rules_dir=RULES))
     for i, text in enumerate(["我家的征地补偿款到现在还没有拿到。", "征地补偿款的事还是没有结果，村里说镇上没拨款。"]):
-        pipeline.triage(TriageRequest(case_id=f"again-{i}", content=text, petitioner={"id": "villager-7"},
+        pipeline.triage(Case(case_id=f"again-{i}", content=text, petitioner={"id": "villager-7"},
                                       received_at=f"2026-06-0{i + 1}T10:00:00+08:00"))
     risk = rules_copy / "risk.yaml"
     risk.write_text(risk.read_text(encoding="utf-8").replace("when: petitioner_same_category_365d >= 2",

@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy
 import sqlalchemy.exc
 
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
+from service.errors import CaseConflict
 from service.config import PROJECT_ROOT, Settings
 from service.runtime import build_pipeline
 from service.store.fingerprint import request_fingerprint
 from service.store.migrate import upgrade
-from service.store.repo import make_engine
+from service.store.engine import make_engine
 
 MODEL = PROJECT_ROOT / "models" / "default"
 RULES = PROJECT_ROOT / "rules"
@@ -44,7 +45,7 @@ def test_the_fifth_visit_of_one_petitioner_raises_repeat(pipeline):
               "征地补偿款的事一直拖着，镇里让我等，我等了半年了。",
               "再说一次，我家被征的两亩地补偿款一分都没到账。",
               "征地补偿款问题第四次来问了，到底什么时候解决？"]
-    decisions = [pipeline.triage(TriageRequest(case_id=f"visit-{i}", content=text, received_at=day(i * 14),
+    decisions = [pipeline.triage(Case(case_id=f"visit-{i}", content=text, received_at=day(i * 14),
                                                petitioner={"id_number": "420683197001011234", "phone": "13812345678"}))
                  for i, text in enumerate(visits)]
     assert "repeat" not in codes(decisions[1])
@@ -60,7 +61,7 @@ def test_three_villagers_in_a_week_are_an_emerging_collective_visit_with_one_ale
                "钟郢村五组村民反映：村里修路占了我家的承包地，征地补偿款拖了一年多还没发。",
                "吴店镇钟郢村村民来电，称其家中土地被征用修路，补偿款至今未到位，要求尽快发放。",
                "我也是钟郢村的，征地补偿的钱还没拿到，家里等着用钱。"]
-    decisions = [pipeline.triage(TriageRequest(case_id=f"village-{i}", content=text, received_at=day(i * 2),
+    decisions = [pipeline.triage(Case(case_id=f"village-{i}", content=text, received_at=day(i * 2),
                                                petitioner={"id": f"villager-{i}"}))
                  for i, text in enumerate(letters)]
     assert "collective" not in codes(decisions[0]) and "collective" not in codes(decisions[1])
@@ -83,7 +84,7 @@ def test_an_alert_comes_from_the_rule_action_not_its_name(database_url, tmp_path
     renamed = build_pipeline(Settings(data_dir=tmp_path / "data", database_url=database_url, model_dir=MODEL,
                                       rules_dir=rules_copy))
     for i in range(3):
-        renamed.triage(TriageRequest(case_id=f"renamed-{i}", content="钟郢村村民反映：修路占了承包地，征地补偿款一直没发。",
+        renamed.triage(Case(case_id=f"renamed-{i}", content="钟郢村村民反映：修路占了承包地，征地补偿款一直没发。",
                                      received_at=day(i), petitioner={"id": f"villager-{i}"}))
     alerts = renamed.store.alerts()
     assert [(a.kind, a.case_ids) for a in alerts] == [(rule_id, ["renamed-0", "renamed-1", "renamed-2"])]
@@ -105,14 +106,14 @@ def test_copies_in_traditional_characters_join_the_simplified_letter(pipeline):
 
     traditional = opencc.OpenCC("s2t").convert(JOINT_LETTER)  # 尊敬的縣領導：我們是城關鎮幸福裏小區的業主…
     for i, text in enumerate([JOINT_LETTER, traditional, JOINT_LETTER, traditional]):
-        pipeline.triage(TriageRequest(case_id=f"script-{i}", content=text, received_at=day(0, 8) + dt.timedelta(minutes=i),
+        pipeline.triage(Case(case_id=f"script-{i}", content=text, received_at=day(0, 8) + dt.timedelta(minutes=i),
                                       petitioner={"id": f"signer-{i}"}))
     assert {pipeline.store.record(f"script-{i}").copy_cluster for i in range(4)} == {"script-0"}
 
 
 def test_a_single_villager_three_times_is_not_a_cluster(pipeline):
     for i in range(3):
-        decision = pipeline.triage(TriageRequest(case_id=f"same-{i}", content=f"钟郢村村民第{i + 1}次反映征地补偿款没发。",
+        decision = pipeline.triage(Case(case_id=f"same-{i}", content=f"钟郢村村民第{i + 1}次反映征地补偿款没发。",
                                                  received_at=day(i), petitioner={"id": "villager-x"}))
     assert "cluster.emerging_collective" not in decision.rules_fired
     assert pipeline.store.alerts() == []
@@ -123,7 +124,7 @@ def test_thirty_copies_of_a_joint_letter_form_one_cluster_and_one_alert(pipeline
     decisions = []
     for i in range(30):
         text = JOINT_LETTER.replace("两千多户", f"{2000 + i * 7}户") + f"联系人：{signers[i % 6]}，{i + 1}号楼{i % 4 + 1}单元。"
-        decisions.append(pipeline.triage(TriageRequest(case_id=f"copy-{i:02d}", content=text, received_at=day(0, 8) +
+        decisions.append(pipeline.triage(Case(case_id=f"copy-{i:02d}", content=text, received_at=day(0, 8) +
                                                        dt.timedelta(minutes=i), petitioner={"id": f"signer-{i}"})))
     assert "organized" not in codes(decisions[3])
     assert "30名不同信访人寄来内容相同或相近的信件，共30份" in codes(decisions[29])["organized"]
@@ -131,7 +132,7 @@ def test_thirty_copies_of_a_joint_letter_form_one_cluster_and_one_alert(pipeline
     assert clusters == {"copy-00"}
     copy_alerts = [a for a in pipeline.store.alerts() if a.key.startswith("copies|")]
     assert len(copy_alerts) == 1 and len(copy_alerts[0].case_ids) == 30
-    unrelated = pipeline.triage(TriageRequest(case_id="other", content="小区物业乱收停车费，每月三百元，请住建局管一管。",
+    unrelated = pipeline.triage(Case(case_id="other", content="小区物业乱收停车费，每月三百元，请住建局管一管。",
                                               received_at=day(0, 12)))
     assert pipeline.store.record("other").copy_cluster is None and "organized" not in codes(unrelated)
 
@@ -139,7 +140,7 @@ def test_thirty_copies_of_a_joint_letter_form_one_cluster_and_one_alert(pipeline
 def test_one_petitioner_sending_the_same_letter_five_times_is_no_joint_letter(pipeline):
     """The copy cluster counted letters: one petitioner's five copies came out collective and organized."""
     letter = JOINT_LETTER + "联系人：张某，3号楼2单元。"
-    decisions = [pipeline.triage(TriageRequest(case_id=f"mine-{i}", content=letter, received_at=day(i),
+    decisions = [pipeline.triage(Case(case_id=f"mine-{i}", content=letter, received_at=day(i),
                                                petitioner={"id": "P-0001"})) for i in range(5)]
     assert pipeline.store.record("mine-4").copy_cluster == "mine-0"
     assert not [rule for rule in decisions[4].rules_fired if rule.startswith("cluster.copies")]
@@ -148,9 +149,40 @@ def test_one_petitioner_sending_the_same_letter_five_times_is_no_joint_letter(pi
 
 
 def test_an_answered_case_id_is_answered_the_same_way_again(pipeline):
-    request = TriageRequest(case_id="same-id", content="公司拖欠工资三个月，老板失联。", received_at=day(1))
+    request = Case(case_id="same-id", content="公司拖欠工资三个月，老板失联。", received_at=day(1))
     first = pipeline.triage(request)
     assert pipeline.triage(request) == first and pipeline.store.count() == 1
+
+
+def test_a_batch_decides_exactly_as_the_same_cases_sent_one_by_one(database_url, tmp_path):
+    """A batch is committed once, yet each case sees the cases before it in the batch: history, copies, alerts."""
+    villagers = ["我是吴店镇钟郢村三组村民，去年修路征了我家一亩二分地，说好的征地补偿款到现在一分没给。",
+                 "钟郢村五组村民反映：村里修路占了我家的承包地，征地补偿款拖了一年多还没发。",
+                 "钟郢村村民来电：修村道征地的补偿款至今没有发放，村干部说要等镇里拨款，请督促。"]
+    cases = [Case(case_id=f"v-{i}", content=text, received_at=day(0, 9 + i), petitioner={"id": f"villager-{i}"})
+             for i, text in enumerate(villagers)]
+    cases += [Case(case_id=f"j-{i}", content=JOINT_LETTER + f"联系人：{i + 1}号楼。", received_at=day(1, 8 + i),
+                   petitioner={"id": f"signer-{i}"}) for i in range(6)]
+    cases += [Case(case_id=f"r-{i}", content=f"我家的征地补偿款还没拿到，这是第{i + 1}次反映。", received_at=day(2 + i),
+                   petitioner={"id_number": "420683197001011234"}) for i in range(5)]
+    cases += [cases[0], cases[0].model_copy(update={"content": "同一个编号，另一件事：路灯坏了。"})]
+
+    batch = build_pipeline(Settings(data_dir=tmp_path / "a", database_url=database_url, model_dir=MODEL, rules_dir=RULES))
+    alone = build_pipeline(Settings(data_dir=tmp_path / "a", database_url=f"sqlite:///{tmp_path / 'b' / 'one.sqlite3'}",
+                                    model_dir=MODEL, rules_dir=RULES))  # same data dir: the same petitioner-linking key
+    together = batch.triage_many(cases)
+    one_by_one = []
+    for case in cases:
+        try:
+            one_by_one.append(alone.triage(case))
+        except CaseConflict as exc:
+            one_by_one.append(exc)
+    assert [d for d in together if not isinstance(d, CaseConflict)] == [d for d in one_by_one if not isinstance(d, CaseConflict)]
+    assert [type(d) for d in together] == [type(d) for d in one_by_one] and isinstance(together[-1], CaseConflict)
+    assert "collective" in codes(together[2]) and "organized" in codes(together[8]) and "repeat" in codes(together[13])
+    assert sorted((a.kind, tuple(a.case_ids)) for a in batch.store.alerts()) == \
+        sorted((a.kind, tuple(a.case_ids)) for a in alone.store.alerts())
+    assert batch.store.count() == alone.store.count() == 14
 
 
 def test_cluster_cases_arriving_at_two_worker_processes_make_one_cluster_and_one_alert(database_url, tmp_path):
@@ -215,7 +247,7 @@ def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
     """It was created 0644: any local user could read every petition."""
     data = tmp_path / "data"
     build_pipeline(Settings(data_dir=data, model_dir=MODEL, rules_dir=RULES)).triage(
-        TriageRequest(content="小区电梯坏了三个月没人修。"))
+        Case(content="小区电梯坏了三个月没人修。"))
     assert (data / "triage.sqlite3").stat().st_mode & 0o777 == 0o600
     assert data.stat().st_mode & 0o077 == 0
 

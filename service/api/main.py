@@ -17,10 +17,10 @@ from service import __version__
 from service.api.limits import BodyLimit
 from service.api.routes import cases, meta, rules, triage
 from service.config import Settings, get_settings
-from service.errors import TriageError
+from service.errors import CaseConflict, TriageError
 from service.privacy import redact
 from service.runtime import build_pipeline
-from service.store.repo import CaseConflict, StoreUnavailable
+from service.store.engine import StoreUnavailable
 
 RETRY_AFTER_SECONDS = 5
 

@@ -17,10 +17,10 @@ look-around, so scanning is linear in the text whatever it holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+from service.domain import Area
 from service.pipeline.tokenize import get_tokenizer
 
 READ_CHARS = 300  # the place is stated near the start; the division lookup reads this much of the text
@@ -42,13 +42,6 @@ _GENERIC_COUNTIES = frozenset({"县", "市辖区", "老城区", "新城区", "�
 _SUFFIX = re.compile(r"(?:自治县|自治旗|自治州|地区|新区|林区|县|区|市|旗|盟|州)$")
 
 INTAKE, PLACE, WORK = 0, 1, 2  # how sure a county is: lower wins
-
-
-@dataclass(frozen=True)
-class Area:
-    county: str = ""  # adcode when known ("420683"), else a county name
-    township: str = ""
-    village: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
 from service.pipeline.classifier import Prediction
 from service.pipeline.facts import Scalar, intake_facts, merge_facts
 from service.pipeline.flag_context import FlagContext
@@ -19,29 +19,29 @@ from service.rulebook.model import Rulebook
 from service.rulebook.runner import RuleOutcome, RuleRunner
 
 
-def case_text(request: TriageRequest) -> str:
+def case_text(case: Case) -> str:
     """Title and body, normalised: the text signals and text tests read."""
-    return joined_text(request.title, request.content)
+    return joined_text(case.title, case.content)
 
 
-def case_facts(rulebook: Rulebook, request: TriageRequest, prediction: Prediction,
+def case_facts(rulebook: Rulebook, case: Case, prediction: Prediction,
                received_at: dt.datetime, history: History = History(),
                context: FlagContext | None = None) -> dict[str, Scalar]:
     """`context`: the model's sentence classifiers for the `<signal>_context` facts (rule tests have none: 1.0)."""
-    petitioner = request.petitioner
+    petitioner = case.petitioner
     facts = merge_facts(
         intake_facts(
-            channel=request.channel,
-            headcount=request.headcount,
-            visited_level=request.visited_level,
+            channel=case.channel,
+            headcount=case.headcount,
+            visited_level=case.visited_level,
             petitioner_age=petitioner.age if petitioner else None,
-            region_code=request.region.code if request.region else None,
+            region_code=case.region.code if case.region else None,
             received_at=received_at.astimezone(SHANGHAI),
             calendar=rulebook.calendar,
         ),
-        rulebook.lexicon.text_facts(case_text(request), context),
+        rulebook.lexicon.text_facts(case_text(case), context),
     )
-    facts.update(rulebook.lexicon.request_facts(normalize_text(request.title or ""), normalize_text(request.content)))
+    facts.update(rulebook.lexicon.request_facts(normalize_text(case.title or ""), normalize_text(case.content)))
     facts.update(
         category=prediction.label,
         subcategory=prediction.subcategory or "",
@@ -70,15 +70,15 @@ class ReadCase:
         return runner.run({**self.facts, **history.facts(), **(overrides or {})})
 
 
-def read_case(runner: RuleRunner, request: TriageRequest, prediction: Prediction,
+def read_case(runner: RuleRunner, case: Case, prediction: Prediction,
               received_at: dt.datetime, context: FlagContext | None = None) -> ReadCase:
-    facts = case_facts(runner.rulebook, request, prediction, received_at, context=context)
-    facts.update(runner.text_facts(case_text(request)))
+    facts = case_facts(runner.rulebook, case, prediction, received_at, context=context)
+    facts.update(runner.text_facts(case_text(case)))
     return ReadCase(facts)
 
 
-def decide_rules(runner: RuleRunner, request: TriageRequest, prediction: Prediction, received_at: dt.datetime,
+def decide_rules(runner: RuleRunner, case: Case, prediction: Prediction, received_at: dt.datetime,
                  history: History = History(), overrides: dict[str, Scalar] | None = None,
                  context: FlagContext | None = None) -> RuleOutcome:
     """Run the rules on one case: its facts, its text tests, its history and any overrides."""
-    return read_case(runner, request, prediction, received_at, context).decide(runner, history, overrides)
+    return read_case(runner, case, prediction, received_at, context).decide(runner, history, overrides)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
 from service.pipeline.casefacts import decide_rules
 from service.pipeline.classifier import Classifier
 from service.pipeline.history import History
@@ -78,7 +78,7 @@ def _view(outcome: RuleOutcome) -> dict[str, Any]:
     return {**{name: getattr(outcome, name) for name in COMPARED}, "flags": sorted(f.code for f in outcome.flags)}
 
 
-def backtest(requests: list[TriageRequest], classifier: Classifier, active: RuleRunner, candidate: RuleRunner,
+def backtest(requests: list[Case], classifier: Classifier, active: RuleRunner, candidate: RuleRunner,
              *, sample_size: int = 10, histories: list[History | None] | None = None) -> BacktestReport:
     """`histories`: per request, the history facts it was decided with (stored cases); None: first cases."""
     report = BacktestReport(versions={"active": active.rulebook.version, "candidate": candidate.rulebook.version})

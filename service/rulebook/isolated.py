@@ -75,7 +75,7 @@ def pretest(directory: Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
 
 
 def _child(payload: dict[str, Any]) -> dict[str, Any]:
-    from service.api.schemas import TriageRequest
+    from service.domain import Case
     from service.engine.durable_adapter import DurableEngine
     from service.pipeline.casefacts import decide_rules
     from service.pipeline.classifier import Prediction
@@ -93,7 +93,7 @@ def _child(payload: dict[str, Any]) -> dict[str, Any]:
     cases = [{"request": {"content": text}, "prediction": {"label": some_category}} for text in SAMPLE_PETITIONS]
     decisions = []
     for case in cases + payload["cases"]:
-        request = TriageRequest(**case["request"])
+        request = Case(**case["request"])
         given = case["prediction"]
         prediction = Prediction(given["label"], given.get("subcategory"), given.get("confidence", 0.95), (),
                                 given.get("needs_review", False), None, given.get("type"))

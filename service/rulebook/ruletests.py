@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.api.schemas import SHANGHAI, TriageRequest
+from service.domain import SHANGHAI, Case
 from service.errors import Problem, RulebookError
 from service.pipeline.casefacts import decide_rules
 from service.pipeline.flag_context import FlagContext
@@ -40,7 +40,7 @@ SCALAR_EXPECTATIONS = ("tier", "department", "agency", "procedure", "level", "ac
 class RuleTest:
     name: str
     where: str  # file:line
-    request: TriageRequest
+    request: Case
     prediction: Prediction
     facts: dict[str, Any]
     expect: dict[str, Any]
@@ -131,7 +131,7 @@ def load_tests(directory: Path, taxonomy: Taxonomy | None = None) -> list[RuleTe
             fields = dict(case.get("fields") or {})
             fields.setdefault("received_at", DEFAULT_RECEIVED.isoformat())
             try:
-                request = TriageRequest(content=case["content"], title=case.get("title"), **fields)
+                request = Case(content=case["content"], title=case.get("title"), **fields)
             except (ValidationError, TypeError) as exc:
                 problems.append(source.problem(("cases", index, "fields"), f"fields are not a valid request: {_first(exc)}"))
                 continue

@@ -19,6 +19,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.domain import Flag, RaisedAlert
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.facts import Scalar
 from service.pipeline.patterns import compile_pattern
@@ -26,22 +27,6 @@ from service.rulebook.compiler import compile_stage
 from service.rulebook.model import LEVELS, TIER_RANKS, TIERS, Rule, Rulebook
 
 MAX_QUOTE = 40
-
-
-@dataclass(frozen=True)
-class Flag:
-    code: str
-    reason: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class RaisedAlert:
-    """A rule's request for a cluster alert: the store keeps one per cluster (scope "area" or "copies")."""
-
-    rule: str
-    scope: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -127,7 +112,7 @@ class RuleRunner:
                     code = rule.actions.flag[0]
                     if code in flags:
                         continue  # the first reason stands; its score was counted once
-                    flags[code] = Flag(code, reason, rule.id)
+                    flags[code] = Flag(code=code, reason=reason, rule=rule.id)
                 score += rule.actions.score
             sets.update(stage_sets)
             tier = sets.get("tier", tier or defaults["tier"])

@@ -9,18 +9,17 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from service.api.deps import NOT_FOUND, PROTECTED_RESPONSES, AnalystRole, PipelineDep, unprocessable
 from service.api.schemas import (
     AlertView,
-    CaseId,
     CasePage,
     CaseView,
     FeedbackRequest,
     FeedbackView,
-    IntakeTime,
-    RiskLevel,
     TriageResponse,
 )
+from service.domain import CaseId, IntakeTime, RiskLevel
 from service.pipeline.triage import TriagePipeline
 from service.privacy import redact
 from service.rulebook.taxonomy import TaxonomyError
+from service.store.records import decision_of
 from service.store.tables import CaseRecord
 
 router = APIRouter(tags=["cases"], dependencies=[AnalystRole], responses=PROTECTED_RESPONSES)
@@ -45,7 +44,7 @@ def _view(record: CaseRecord) -> CaseView:
         area={k: v for k, v in area.items() if v},
         petitioner=record.petitioner_masked,
         copy_cluster=record.copy_cluster,
-        decision=TriageResponse.model_validate(record.decision),
+        decision=TriageResponse.of(decision_of(record.decision)),
     )
 
 

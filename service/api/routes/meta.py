@@ -7,7 +7,8 @@ import datetime as dt
 from fastapi import APIRouter
 
 from service.api.deps import PipelineDep
-from service.api.schemas import SHANGHAI, Health, Taxonomy, Versions
+from service.api.schemas import Health, Taxonomy
+from service.domain import SHANGHAI, Versions
 
 router = APIRouter(tags=["meta"])
 

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 from service.api.deps import PROTECTED_RESPONSES, AnalystRole, PipelineDep, unprocessable
 from service.api.schemas import (
-    Flag,
     ReloadRequest,
     RuleFileInfo,
     RuleProblem,
@@ -22,6 +21,7 @@ from service.api.schemas import (
     SimulateRequest,
     SimulateResponse,
 )
+from service.domain import Flag
 from service.errors import Problem, RulebookError
 from service.rulebook.active import ActiveRuleSet
 from service.rulebook.isolated import RulesRejected, run_isolated

@@ -12,16 +12,16 @@ from service.api.deps import PROTECTED_RESPONSES, IntakeRole, PipelineDep, error
 from service.api.schemas import (
     BatchItemError,
     BatchResponse,
-    CaseId,
     TriageRequest,
     TriageResponse,
 )
-from service.errors import TriageError
-from service.store.repo import CaseConflict, StoreUnavailable
+from service.domain import CaseId
+from service.errors import CaseConflict, TriageError
+from service.store.engine import StoreUnavailable
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"], dependencies=[IntakeRole], responses=PROTECTED_RESPONSES)
 MAX_BATCH = 1000
-CHUNK = 50  # cases decided between two checks that the client is still there
+CHUNK = 50  # cases committed together, between two checks that the client is still there
 _request = TypeAdapter(TriageRequest)
 _case_id = TypeAdapter(CaseId)
 
@@ -32,7 +32,7 @@ _case_id = TypeAdapter(CaseId)
 def triage(request: TriageRequest, pipeline: PipelineDep) -> TriageResponse:
     """Classify, route and risk-flag one case. The same `case_id` with the same request returns the stored
     decision (a safe retry); with a different request it answers 409 and stores nothing."""
-    return pipeline.triage(request)
+    return TriageResponse.of(pipeline.triage(request))
 
 
 @router.post("/batch", response_model=BatchResponse)
@@ -43,7 +43,9 @@ async def triage_batch(
 ) -> BatchResponse:
     """One answer per case, in order; a case that is invalid, conflicts with a stored case_id or could not be
     stored gets its own error (`code`: invalid, conflict, store_unavailable) and does not fail the others.
-    Work stops when the client disconnects; the cases decided until then are stored."""
+    Cases are decided in order, each with the history of those before it, and stored a chunk of 50 at
+    a time: a store failure fails its whole chunk (nothing of it is stored). Work stops when the client
+    disconnects; the chunks decided until then are stored."""
     valid, errors = [], []
     for index, raw in enumerate(cases):
         try:
@@ -62,7 +64,7 @@ async def triage_batch(
             if isinstance(result, TriageError):
                 errors.append(_item_error(index, request, result))
             else:
-                results[index] = result
+                results[index] = TriageResponse.of(result)
     errors.sort(key=lambda e: e.index)
     accepted = sum(r is not None for r in results)
     return BatchResponse(results=results, errors=errors, accepted=accepted, rejected=len(errors))
