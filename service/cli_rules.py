@@ -56,6 +56,14 @@ def check(rules: RulesOption = None) -> None:
         typer.echo(f"warning: {warning}", err=True)
 
 
+@rules_app.command()
+def facts() -> None:
+    """List every fact a rule can read, with its type, default, source and meaning (a markdown table)."""
+    from service.pipeline.fact_table import markdown
+
+    typer.echo(markdown())
+
+
 @rules_app.command("test")
 def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing tests too")] = False,
                as_json: JsonFlag = False,

@@ -9,15 +9,14 @@ coerces loosely ("10" >= 5 is false, "5" == 5 is true).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ValidationError, create_model
 
 from service.errors import EngineError
 from service.pipeline.calendar import SensitiveCalendar
 from service.pipeline.flag_context import FlagContext, scored_hits, surest
-from service.pipeline.history import History
+from service.pipeline.fact_table import Scalar, fact_model, facts_from
 from service.pipeline.request_kind import RequestKinds
 from service.pipeline.signals import (
     LEVEL_RANKS,
@@ -28,51 +27,8 @@ from service.pipeline.signals import (
     TargetLevels,
 )
 
-Scalar = bool | int | float | str
-
-
-class BaseFacts(History):
-    """Facts every case has, the store's history facts included. Empty string / 0 means "not known"."""
-
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
-
-    category: str
-    subcategory: str = ""
-    type: str = ""  # third level of the taxonomy; "" when the model is not sure enough
-    confidence: float = 0.0
-    needs_review: bool = False
-    channel: str = ""
-    visited_level: str = ""
-    visited_rank: int = 0
-    petitioner_age: int = 0
-    region_code: str = ""
-    text_length: int = 0
-    headcount: int = 1
-    headcount_from_field: bool = False
-    headcount_evidence: str = ""
-    target_level: str = ""
-    target_rank: int = 0
-    target_evidence: str = ""
-    repeat_count: int = 0
-    repeat_evidence: str = ""
-    amount_yuan: int = 0
-    amount_evidence: str = ""
-    sensitive_period: str = ""
-    request_kind: str = ""  # 诉求类型 (咨询, 建议, 投诉, 求助, 举报, 表扬), see request_kind.py
-    request_kind_evidence: str = ""
-
-
-@dataclass(frozen=True)
-class StageOutputs:
-    """Facts that a rule stage produces for the stages after it."""
-
-    tier: str = ""
-    tier_rank: int = 0
-    agency: str = ""
-    procedure: str = ""
-    risk_score: int = 0
-    flag_count: int = 0
-    level: str = ""
+BaseFacts = fact_model("BaseFacts", facts_from("intake", "classifier", "text", "store"))
+STAGE_OUTPUTS = facts_from("rules")
 
 
 class Lexicon:
@@ -136,7 +92,7 @@ class Lexicon:
 
 
 class FactSchema:
-    """The typed fact model for one rulebook: base facts, lexicon signals, stage outputs, flags."""
+    """The typed fact model for one rulebook: the declared facts (fact_table.py) and the rulebook's own families."""
 
     def __init__(self, lexicon: Lexicon, flag_codes: list[str], text_tests: list[str] = ()):
         fields: dict[str, Any] = {name: (bool, False) for name in text_tests}
@@ -145,8 +101,8 @@ class FactSchema:
             fields[f"{name}_evidence"] = (str, "")
         for name in lexicon.context_fact_names():
             fields[name] = (float, 0.0)
-        for name, value in StageOutputs().__dict__.items():
-            fields[name] = (type(value), value)
+        for fact in STAGE_OUTPUTS:
+            fields[fact.name] = (fact.type, fact.default)
         for code in flag_codes:
             fields[f"flag_{code}"] = (bool, False)
         self.model: type[BaseModel] = create_model("CaseFacts", __base__=BaseFacts, **fields)
@@ -154,7 +110,7 @@ class FactSchema:
             name: (field.annotation if isinstance(field.annotation, type) else str)
             for name, field in self.model.model_fields.items()
         }
-        self.stage_outputs = set(StageOutputs().__dict__) | {f"flag_{c}" for c in flag_codes}
+        self.stage_outputs = {f.name for f in STAGE_OUTPUTS} | {f"flag_{c}" for c in flag_codes}
         self.request_kinds: tuple[str, ...] = lexicon.request_kinds.kinds
 
     def validate(self, facts: dict[str, Any]) -> dict[str, Scalar]:

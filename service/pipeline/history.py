@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
-
 from service.domain import Area
+from service.pipeline.fact_table import fact_model, facts_from
 from service.pipeline.nearcopy import COPY_JACCARD, jaccard, shingles
 from service.pipeline.normalize import joined_text
 from service.store.unit import UnitOfWork
@@ -21,25 +20,8 @@ PLACE_LOOKBACK = dt.timedelta(days=30)
 PLACE_WEEK = dt.timedelta(days=7)
 
 
-class History(BaseModel):
-    """Counts before this case; the area and copy counts include the case itself.
-
-    Also the history part of every case's facts: `facts.BaseFacts` extends it.
-    """
-
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
-
-    petitioner_cases_30d: int = 0
-    petitioner_cases_90d: int = 0
-    petitioner_cases_365d: int = 0
-    petitioner_same_category_365d: int = 0
-    petitioner_first_seen_days: int = 0
-    area_name: str = ""
-    area_cases_7d: int = 1
-    area_petitioners_7d: int = 1
-    area_petitioners_30d: int = 1
-    copy_cluster_size: int = 1
-    copy_cluster_petitioners: int = 1  # distinct senders of the near-copies; one without a petitioner id counts alone
+class History(fact_model("HistoryFacts", facts_from("store"))):
+    """The history facts (declared in fact_table.py); the area and copy counts include the case itself."""
 
     def facts(self) -> dict[str, int | str]:
         return self.model_dump()

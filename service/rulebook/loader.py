@@ -108,7 +108,7 @@ class _StageChecker:
     def field(self, name: str, json_path) -> type | None:
         if name not in self.schema.types or name.startswith("text_test_"):
             close = difflib.get_close_matches(name, list(self.schema.types), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else "; see rules/README.md for the list of facts"
+            hint = f"; did you mean '{close[0]}'?" if close else "; `triage rules facts` lists them"
             self.report(json_path, f"unknown fact '{name}'{hint}")
             return None
         if name not in self.readable:

@@ -21,7 +21,7 @@ from typing import Any
 
 from service.domain import Flag, RaisedAlert
 from service.engine.durable_adapter import DurableEngine
-from service.pipeline.facts import Scalar
+from service.pipeline.fact_table import Scalar
 from service.pipeline.patterns import compile_pattern
 from service.rulebook.compiler import compile_stage
 from service.rulebook.model import LEVELS, TIER_RANKS, TIERS, Rule, Rulebook
