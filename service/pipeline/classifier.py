@@ -9,6 +9,7 @@ pickled pipeline silently changes behaviour across scikit-learn releases.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ class Classifier:
         path = Path(model_dir) / ARTIFACT_FILE
         if not path.exists():
             raise ModelError(f"no model at {path}; train one with `triage train --data FILE --out {model_dir}`")
-        artifact = joblib.load(path)
+        stat = path.stat()
+        artifact = _read_artifact(path.resolve(), stat.st_mtime_ns, stat.st_size)
         if artifact.get("format") != FORMAT_VERSION:
             raise ModelError(f"{path} has format {artifact.get('format')}, this service reads {FORMAT_VERSION}; retrain it")
         trained_with, running = artifact.get("libraries", {}), library_versions()
@@ -97,6 +99,16 @@ class Classifier:
                 reason = f"confidence {confidence:.2f} is below the review threshold {self.threshold:.2f}"
             predictions.append(Prediction(label, subcategory, round(confidence, 4), top, reason is not None, reason, kind))
         return predictions
+
+
+@lru_cache(maxsize=2)
+def _read_artifact(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
+    """An artifact unpickled once per process and file version (a rewritten file is read again).
+
+    Unpickling takes seconds; a process that builds several pipelines (the test suite, a
+    server whose app is created again) shares one read-only copy. Nothing mutates it.
+    """
+    return joblib.load(path)
 
 
 class KeptColumns(TransformerMixin, BaseEstimator):
