@@ -205,6 +205,16 @@ def test_simulate_decides_with_candidate_files_without_activating_them(served):
     assert escape.status_code == 422
 
 
+def test_simulate_answers_the_flags_with_their_reasons(served):
+    """A simulated case that raised a flag answered 500: the child sent its flags back as strings."""
+    client, _ = served
+    case = {"content": "我们村四十多户村民的征地补偿款拖了三年，准备下周一起去省里上访。", "headcount": 40}
+    answer = client.post("/v1/rules/simulate", json={"cases": [case]})
+    assert answer.status_code == 200, answer.text
+    flags = {f["code"]: f for f in answer.json()["decisions"][0]["flags"]}
+    assert "collective" in flags and "40" in flags["collective"]["reason"] and flags["collective"]["rule"]
+
+
 def test_cases_in_flight_finish_on_the_rules_they_started_with(rules_copy):
     engine = DurableEngine()
     rules = ActiveRules(rules_copy, engine)

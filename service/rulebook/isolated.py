@@ -98,7 +98,8 @@ def _child(payload: dict[str, Any]) -> dict[str, Any]:
         prediction = Prediction(given["label"], given.get("subcategory"), given.get("confidence", 0.95), (),
                                 given.get("needs_review", False), None, given.get("type"))
         outcome = decide_rules(runner, request, prediction, request.received_at or DEFAULT_RECEIVED)
-        decisions.append({k: v for k, v in dataclasses.asdict(outcome).items() if k != "facts"})
+        decisions.append({**{k: v for k, v in dataclasses.asdict(outcome).items() if k not in ("facts", "flags", "alerts")},
+                          "flags": [flag.model_dump() for flag in outcome.flags]})
     return {"version": runner.rulebook.version, "tests": tests.to_json(),
             "decisions": decisions[len(SAMPLE_PETITIONS):]}
 
