@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from service.cli_rules import rules_app
 from service.cli_support import describe, fail
-from service.config import PROJECT_ROOT, Settings
+from service.config import PROJECT_ROOT, settings_from
 from service.errors import TriageError
 from service.textfiles import read_office_text
 
@@ -26,11 +26,6 @@ DatabaseUrl = Annotated[str | None, typer.Option(envvar="TRIAGE_DATABASE_URL", h
 ModelDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_MODEL_DIR", help="Trained model directory")]
 RulesDir = Annotated[Path | None, typer.Option(envvar="TRIAGE_RULES_DIR", help="Rules directory")]
 CHUNK = 256
-
-
-def _settings(data_dir: Path | None, database_url: str | None, model_dir: Path | None, rules_dir: Path | None) -> Settings:
-    given = {"data_dir": data_dir, "database_url": database_url, "model_dir": model_dir, "rules_dir": rules_dir}
-    return Settings(**{k: v for k, v in given.items() if v is not None})
 
 
 @app.command()
@@ -49,7 +44,7 @@ def serve(
 
     from service.api.main import create_app
 
-    settings = _settings(data_dir, database_url, model_dir, rules_dir)
+    settings = settings_from(data_dir=data_dir, database_url=database_url, model_dir=model_dir, rules_dir=rules_dir)
     if not settings.api_keys and not allow_open and not _loopback(host):
         fail(TriageError(f"refusing to serve every case to anyone on {host}: set TRIAGE_API_KEYS (see README, "
                           "Roles), bind 127.0.0.1, or pass --allow-open if the network itself is closed"))
@@ -80,7 +75,8 @@ def batch(
     from service.runtime import build_pipeline
 
     try:
-        pipeline = build_pipeline(_settings(data_dir, database_url, model_dir, rules_dir))
+        pipeline = build_pipeline(settings_from(data_dir=data_dir, database_url=database_url, model_dir=model_dir,
+                                                rules_dir=rules_dir))
     except TriageError as exc:
         fail(exc)
     try:
@@ -143,7 +139,7 @@ def explain(
         typer.echo(f"invalid input: {describe(exc)}", err=True)
         raise typer.Exit(1) from exc
     try:
-        pipeline = build_pipeline(_settings(None, None, model_dir, rules_dir), with_store=False)
+        pipeline = build_pipeline(settings_from(model_dir=model_dir, rules_dir=rules_dir), with_store=False)
     except TriageError as exc:
         fail(exc)
     explanation = pipeline.explain(request)
@@ -166,7 +162,7 @@ def _corrections(data_dir: Path | None, database_url: str | None) -> list[dict]:
     from service.runtime import open_store
     from training.data import corrected_rows
 
-    rows = corrected_rows(open_store(_settings(data_dir, database_url, None, None)))
+    rows = corrected_rows(open_store(settings_from(data_dir=data_dir, database_url=database_url)))
     if not rows:
         raise TriageError("the case store has no corrected cases yet (POST /v1/cases/{id}/feedback with a category)")
     return rows
@@ -244,7 +240,7 @@ def evaluate(
         typer.echo("give --data FILE or --from-store (one of them)", err=True)
         raise typer.Exit(2)
     try:
-        classifier = Classifier.load(model or Settings().model_dir)
+        classifier = Classifier.load(settings_from(model_dir=model).model_dir)
         if from_store:
             dataset = labelled(_corrections(data_dir, database_url), "the case store's corrections", require_labels=1)
         else:

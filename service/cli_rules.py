@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from service.cli_support import fail, read_requests
-from service.config import Settings
+from service.config import settings_from
 from service.errors import RulebookError, TriageError
 
 rules_app = typer.Typer(help="Check, test, backtest and measure rule sets.", no_args_is_help=True)
@@ -20,7 +20,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output"
 
 
 def _directory(rules: Path | None) -> Path:
-    return rules or Settings().rules_dir
+    return settings_from(rules_dir=rules).rules_dir
 
 
 def _runner(directory: Path):
@@ -87,7 +87,7 @@ def test_rules(rules: RulesOption = None, verbose: Annotated[bool, typer.Option(
 def _store(data_dir: Path | None, database_url: str | None):
     from service.runtime import open_store
 
-    return open_store(Settings(**{k: v for k, v in {"data_dir": data_dir, "database_url": database_url}.items() if v}))
+    return open_store(settings_from(data_dir=data_dir, database_url=database_url))
 
 
 @rules_app.command()
@@ -110,7 +110,7 @@ def backtest(
     from service.rulebook.loader import load_rulebook
     from service.rulebook.runner import RuleRunner
 
-    settings = Settings(**({"model_dir": model_dir} if model_dir else {}))
+    settings = settings_from(model_dir=model_dir)
     try:
         if cases == "store":  # each case with its history as it stood when it was decided
             replay = _store(data_dir, database_url).replayable(limit)

@@ -1,12 +1,11 @@
-"""Settings from the environment (TRIAGE_*), overridable by CLI options.
+"""Settings from the environment (TRIAGE_*), overridable by CLI options: built one way, `settings_from`.
 
-`get_settings()` is cached; tests and the CLI build their own `Settings`
-instead of touching a global.
+Nothing reads settings from a global: whoever builds the pipeline passes them
+down (the tokenizer's cache directory included, see runtime.py).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +45,6 @@ class Settings(BaseSettings):
         return self.data_dir / "cache"
 
 
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()
+def settings_from(**given) -> Settings:
+    """The environment's settings with the options a command was given on top (None: not given)."""
+    return Settings(**{name: value for name, value in given.items() if value is not None})

@@ -7,6 +7,7 @@ import functools
 from service.config import Settings
 from service.engine.durable_adapter import DurableEngine
 from service.pipeline.classifier import Classifier
+from service.pipeline.tokenize import use_cache_dir
 from service.pipeline.triage import TriagePipeline
 from service.privacy import load_key
 from service.rulebook.active import ActiveRules
@@ -16,6 +17,7 @@ from service.store.repo import CaseRepository
 
 
 def build_pipeline(settings: Settings, *, with_store: bool = True) -> TriagePipeline:
+    use_cache_dir(settings.cache_dir)
     classifier = Classifier.load(settings.model_dir, settings.review_threshold)
     rules = ActiveRules(settings.rules_dir, DurableEngine(),
                         pretest=functools.partial(pretest, timeout=settings.rules_pretest_timeout))

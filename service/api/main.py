@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 from service import __version__
 from service.api.limits import BodyLimit
 from service.api.routes import cases, meta, rules, triage
-from service.config import Settings, get_settings
+from service.config import Settings, settings_from
 from service.errors import CaseConflict, TriageError
 from service.privacy import redact
 from service.runtime import build_pipeline
@@ -37,7 +37,7 @@ def _reload_on_sighup(pipeline) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = settings or settings_from()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

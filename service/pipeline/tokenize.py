@@ -16,16 +16,17 @@ from pathlib import Path
 
 import jieba
 
-from service.config import get_settings
-
 jieba.setLogLevel(logging.WARNING)
 
 _lock = threading.Lock()
 _tokenizers: dict[tuple[str, ...], jieba.Tokenizer] = {}
+_cache: dict[str, Path] = {}  # the one setting the tokenizer has: where jieba keeps its dictionary cache
 
 
-def _cache_dir() -> Path:
-    return get_settings().cache_dir
+def use_cache_dir(directory: Path) -> None:
+    """Keep jieba's dictionary cache here (the data directory's cache/); unset, jieba's own temp directory."""
+    with _lock:
+        _cache["dir"] = Path(directory)
 
 
 def read_word_list(path: Path) -> tuple[str, ...]:
@@ -45,9 +46,9 @@ def get_tokenizer(domain_words: Iterable[str] = ()) -> jieba.Tokenizer:
         tokenizer = _tokenizers.get(key)
         if tokenizer is None:
             tokenizer = jieba.Tokenizer()
-            cache_dir = _cache_dir()
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tokenizer.tmp_dir = str(cache_dir)
+            if "dir" in _cache:
+                _cache["dir"].mkdir(parents=True, exist_ok=True)
+                tokenizer.tmp_dir = str(_cache["dir"])
             tokenizer.initialize()
             for entry in key:
                 parts = entry.split()
